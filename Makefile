@@ -1,0 +1,101 @@
+# French patient-information assistant (Rasa 3.6).  `make help` lists the targets.
+# The two commands that matter: `make run` and `make test`; each sets everything up first.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV        := .venv
+BIN         := $(VENV)/bin
+RASA        := $(BIN)/rasa
+UV_VERSION  := 0.13.9
+MODEL       := models/assistant.tar.gz
+RASA_PORT   ?= 5005
+ACTION_PORT ?= 5055
+
+# Rasa's telemetry posts to an outside service: never.
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL   := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+# The action server listens on loopback only: Rasa is its only client.
+export SANIC_HOST := 127.0.0.1
+
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
+                   $(shell find components policies -name "*.py" 2>/dev/null)
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
+	  awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
+
+# --- set-up -----------------------------------------------------------------
+
+$(VENV)/.installed: requirements.lock scripts/find-python310.sh
+	@test -x $(BIN)/python || "$$(scripts/find-python310.sh)" -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip sync --python $(BIN)/python --quiet requirements.lock
+	@touch $@
+
+.PHONY: install
+install: $(VENV)/.installed ## Create .venv with Python 3.10 and install the locked dependencies
+
+.PHONY: lock
+lock: $(VENV)/.installed ## Re-generate requirements.lock from pyproject.toml
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.10 \
+	  --python-platform x86_64-manylinux_2_28 --quiet -o requirements.lock
+
+# --- model ------------------------------------------------------------------
+
+$(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
+	$(RASA) train --fixed-model-name assistant --out models
+	@touch $@
+
+.PHONY: train
+train: $(MODEL) ## Train the model (skipped when data, config and domain are unchanged)
+
+.PHONY: validate
+validate: $(VENV)/.installed ## Check data and domain for conflicts and mistakes
+	$(RASA) data validate --fail-on-warnings
+
+# --- run --------------------------------------------------------------------
+
+.PHONY: run
+run: $(MODEL) ## Start the assistant and its action server, then chat in the terminal
+	@mkdir -p var
+	$(BIN)/python -m scripts.run_local --rasa-port $(RASA_PORT) --action-port $(ACTION_PORT)
+
+.PHONY: shell
+shell: $(MODEL) ## Rasa's own terminal chat (starts the action server too)
+	@mkdir -p var
+	$(RASA) run actions --port $(ACTION_PORT) --actions actions & trap "kill $$!" EXIT; \
+	  $(RASA) shell --model $(MODEL) --endpoints endpoints.yml
+
+# --- quality ----------------------------------------------------------------
+
+.PHONY: lint
+lint: $(VENV)/.installed ## Static checks (ruff)
+	$(BIN)/ruff check actions channels components policies scripts tests
+	$(BIN)/ruff format --check actions channels components policies scripts tests
+
+.PHONY: format
+format: $(VENV)/.installed ## Format the Python code
+	$(BIN)/ruff format actions channels components policies scripts tests
+	$(BIN)/ruff check --fix actions channels components policies scripts tests
+
+.PHONY: test
+test: lint validate $(MODEL) ## Every test: lint, data validation, pytest, conversations, NLU gate
+	$(BIN)/pytest
+	$(MAKE) --no-print-directory test-stories evaluate
+
+.PHONY: test-stories
+test-stories: $(MODEL) ## End-to-end conversation tests (tests/e2e), failing on any wrong prediction
+	$(RASA) test core --model $(MODEL) --stories tests/e2e --out results/e2e \
+	  --fail-on-prediction-errors
+
+.PHONY: evaluate
+evaluate: $(MODEL) ## NLU evaluation on held-out paraphrases (tests/nlu), gated in scripts/nlu_gate.py
+	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu --out results/nlu
+	$(BIN)/python -m scripts.nlu_gate results/nlu
+
+.PHONY: clean
+clean: ## Remove models, results and local data (keeps .venv)
+	rm -rf models results .rasa var

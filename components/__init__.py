@@ -1,0 +1,1 @@
+"""Custom NLU components added to the Rasa pipeline in config.yml."""

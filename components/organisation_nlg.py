@@ -1,0 +1,35 @@
+"""Fills the deploying organisation into every response.
+
+Responses write {org_name}, {care_team}, {org_phone}, {org_hours}; this generator takes
+their values from organisation.yml, read when the Rasa server starts (endpoints.yml: nlg).
+Running inside Rasa, it needs no action server: the wording stays right even when the
+action server is down.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.domain import Domain
+from rasa.utils.endpoints import EndpointConfig
+
+from components.organisation import organisation
+
+
+class OrganisationNLG(TemplatedNaturalLanguageGenerator):
+    """Rasa's response generator, with the organisation's values beside the slots."""
+
+    def __init__(self, endpoint_config: EndpointConfig, domain: Domain, **kwargs: Any) -> None:
+        super().__init__(domain.responses)
+        self.organisation_values = organisation().as_variables()
+
+    def generate_from_slots(
+        self,
+        utter_action: str,
+        filled_slots: dict[str, Any],
+        output_channel: str,
+        **kwargs: Any,
+    ) -> dict[str, Any] | None:
+        variables = {**self.organisation_values, **(filled_slots or {})}
+        return super().generate_from_slots(utter_action, variables, output_channel, **kwargs)

@@ -1,0 +1,1 @@
+"""Developer scripts: local stack, terminal chat, evaluation gate."""

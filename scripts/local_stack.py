@@ -1,0 +1,147 @@
+"""Starts the action server and the Rasa server as child processes, on loopback.
+
+Used by `make run` (scripts/run_local.py) and by the tests, so both run the assistant the
+same way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+RASA = str(Path(sys.executable).with_name("rasa"))
+DEFAULT_MODEL = PROJECT / "models" / "assistant.tar.gz"
+STARTUP_TIMEOUT_S = 180
+
+
+@dataclass(frozen=True)
+class Stack:
+    rasa_url: str
+    action_url: str
+    api_token: str | None = None
+
+    @property
+    def rest_webhook(self) -> str:
+        return f"{self.rasa_url}/webhooks/rest/webhook"
+
+    def tracker_events(self, sender_id: str) -> list[dict]:
+        """The conversation's events, through Rasa's HTTP API (needs `api_token`)."""
+        query = urllib.parse.urlencode({"token": self.api_token, "include_events": "ALL"})
+        url = f"{self.rasa_url}/conversations/{urllib.parse.quote(sender_id)}/tracker?{query}"
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return json.load(response)["events"]
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    env["SANIC_HOST"] = "127.0.0.1"
+    return env
+
+
+def wait_until_up(url: str, process: subprocess.Popen, timeout_s: float) -> None:
+    """Polls `url` until it answers 200; fails early if the process died."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args[0]} exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"{url} did not answer within {timeout_s:.0f} s")
+
+
+def start_action_server(port: int, log: Path) -> subprocess.Popen:
+    command = [RASA, "run", "actions", "--actions", "actions", "--port", str(port)]
+    return _spawn(command, log)
+
+
+def start_rasa_server(
+    port: int,
+    log: Path,
+    model: Path = DEFAULT_MODEL,
+    endpoints: Path = PROJECT / "endpoints.yml",
+    credentials: Path = PROJECT / "credentials.yml",
+    extra_args: tuple[str, ...] = (),
+) -> subprocess.Popen:
+    command = [
+        RASA, "run",
+        "--model", str(model),
+        "--endpoints", str(endpoints),
+        "--credentials", str(credentials),
+        "--interface", "127.0.0.1",
+        "--port", str(port),
+        *extra_args,
+    ]  # fmt: skip
+    return _spawn(command, log)
+
+
+def _spawn(command: list[str], log: Path) -> subprocess.Popen:
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as log_file:
+        return subprocess.Popen(
+            command, cwd=PROJECT, env=_env(), stdout=log_file, stderr=subprocess.STDOUT
+        )
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def api_args(api_token: str | None) -> tuple[str, ...]:
+    """Rasa's HTTP API is only ever enabled with a token (never open)."""
+    return ("--enable-api", "--auth-token", api_token) if api_token else ()
+
+
+@contextlib.contextmanager
+def running_stack(
+    rasa_port: int,
+    action_port: int,
+    log_dir: Path,
+    endpoints: Path | None = None,
+    api_token: str | None = None,
+    with_actions: bool = True,
+    model: Path = DEFAULT_MODEL,
+) -> Iterator[Stack]:
+    """Runs the action server (unless `with_actions` is False) and Rasa until the block exits."""
+    stack = Stack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", api_token)
+    actions = start_action_server(action_port, log_dir / "actions.log") if with_actions else None
+    rasa = None
+    try:
+        if actions is not None:
+            wait_until_up(f"{stack.action_url}/health", actions, STARTUP_TIMEOUT_S)
+        rasa = start_rasa_server(
+            rasa_port,
+            log_dir / "rasa.log",
+            model=model,
+            endpoints=endpoints or PROJECT / "endpoints.yml",
+            extra_args=api_args(api_token),
+        )
+        wait_until_up(f"{stack.rasa_url}/", rasa, STARTUP_TIMEOUT_S)
+        yield stack
+    finally:
+        for process in (rasa, actions):
+            if process is not None:
+                stop(process)

@@ -1,0 +1,73 @@
+"""`make run`: the assistant, its action server and a terminal chat, on 127.0.0.1."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import urllib.request
+import uuid
+
+from scripts.local_stack import PROJECT, running_stack
+
+
+def send(webhook: str, sender: str, text: str) -> list[dict]:
+    body = json.dumps({"sender": sender, "message": text}).encode()
+    request = urllib.request.Request(
+        webhook, data=body, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.load(response)
+
+
+def show(messages: list[dict]) -> list[dict]:
+    """Prints the bot's messages; returns the buttons of the last one, numbered on screen."""
+    buttons: list[dict] = []
+    for message in messages:
+        if message.get("text"):
+            print(f"\nAssistant : {message['text']}")
+        buttons = message.get("buttons") or []
+        for number, button in enumerate(buttons, start=1):
+            print(f"   {number}. {button['title']}")
+    return buttons
+
+
+def chat(webhook: str) -> None:
+    sender = f"terminal-{uuid.uuid4().hex[:12]}"
+    print("Écrivez votre message (Ctrl-D pour quitter). Tapez un numéro pour choisir un bouton.")
+    buttons = show(send(webhook, sender, "Bonjour"))
+    while True:
+        try:
+            text = input("\nVous : ").strip()
+        except EOFError:
+            print()
+            return
+        if text.isdigit() and 1 <= int(text) <= len(buttons):
+            text = buttons[int(text) - 1]["payload"]
+        if text:
+            buttons = show(send(webhook, sender, text))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rasa-port", type=int, default=5005)
+    parser.add_argument("--action-port", type=int, default=5055)
+    args = parser.parse_args()
+    logs = PROJECT / "var" / "logs"
+    print(f"Démarrage du serveur d'actions et de Rasa (journaux dans {logs})...")
+    with running_stack(args.rasa_port, args.action_port, logs) as stack:
+        print(f"Assistant prêt. Canal REST : POST {stack.rest_webhook}")
+        if sys.stdin.isatty():
+            chat(stack.rest_webhook)
+        else:
+            print("Pas de terminal interactif : Ctrl-C pour arrêter.")
+            while True:
+                time.sleep(3600)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        print("\nArrêt.")

@@ -1,0 +1,69 @@
+"""Shared fixtures: the project's data as Rasa loads it, and a real running assistant."""
+
+from __future__ import annotations
+
+import secrets
+import socket
+from pathlib import Path
+
+import pytest
+import yaml
+
+from scripts.local_stack import DEFAULT_MODEL, PROJECT, Stack, running_stack
+
+
+@pytest.fixture(scope="session")
+def domain() -> dict:
+    """The merged domain (domain.yml + data/responses) exactly as Rasa sends it to actions."""
+    from rasa.shared.importers.importer import TrainingDataImporter
+
+    importer = TrainingDataImporter.load_from_config(
+        str(PROJECT / "config.yml"), str(PROJECT / "domain.yml"), [str(PROJECT / "data")]
+    )
+    return importer.get_domain().as_dict()
+
+
+@pytest.fixture(scope="session")
+def sources() -> dict:
+    return yaml.safe_load((PROJECT / "data" / "sources.yml").read_text())["sources"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def stack_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the test stack keeps its tracker store (tracker.db) and logs."""
+    return tmp_path_factory.mktemp("stack")
+
+
+def write_endpoints(workdir: Path, action_port: int) -> Path:
+    """Endpoints of a test stack: its own action port and SQLite tracker store."""
+    endpoints = workdir / "endpoints.yml"
+    tracker_store = {"type": "SQL", "dialect": "sqlite", "db": str(workdir / "tracker.db")}
+    project_endpoints = yaml.safe_load((PROJECT / "endpoints.yml").read_text())
+    project_endpoints["action_endpoint"] = {"url": f"http://127.0.0.1:{action_port}/webhook"}
+    project_endpoints["tracker_store"] = tracker_store
+    endpoints.write_text(yaml.safe_dump(project_endpoints))
+    return endpoints
+
+
+def require_model() -> None:
+    if not DEFAULT_MODEL.exists():
+        pytest.fail(f"{DEFAULT_MODEL} is missing: run `make train` (make test does it)")
+
+
+@pytest.fixture(scope="session")
+def stack(stack_dir: Path) -> Stack:
+    """A real Rasa server and action server on loopback, with their own SQLite tracker store."""
+    require_model()
+    action_port, rasa_port = free_port(), free_port()
+    endpoints = write_endpoints(stack_dir, action_port)
+    token = secrets.token_urlsafe(24)
+    with running_stack(
+        rasa_port, action_port, stack_dir / "logs", endpoints=endpoints, api_token=token
+    ) as running:
+        yield running
