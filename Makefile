@@ -19,7 +19,8 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # The action server listens on loopback only: Rasa is its only client.
 export SANIC_HOST := 127.0.0.1
 
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
+# data/safety holds the red-flag patterns, read when the assistant starts: not a training input.
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' -not -path 'data/safety/*' 2>/dev/null) \
                    $(shell find components policies -name "*.py" 2>/dev/null)
 
 .PHONY: help

@@ -19,6 +19,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import (
     ENTITIES,
     INTENT,
@@ -28,10 +29,13 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
+from components.faq_gate import FAQ_INTENT, faq_answer_is_sure
+
 PROJECT = Path(__file__).resolve().parent.parent
 DEFAULT_PATTERNS_FILE = "data/safety/red_flags.yml"  # relative to the project folder
 PERSONAL_CASE_ENTITY = "personal_case"
 NEGATION_WINDOW_WORDS = 4
+EMERGENCY_INTENT = "emergency"
 
 
 def normalise(text: str, sms: dict[str, str] | None = None) -> str:
@@ -84,9 +88,11 @@ class RedFlagRules:
         self.negations = set(spec.get("negations", []))
         self.negation_particles = set(spec.get("negation_particles", []))
         self.negation_followers = set(spec.get("negation_followers", []))
+        self.negation_phrases = tuple(spec.get("negation_phrases", []))
         self.general_starts = tuple(spec.get("general_question_starts", []))
         self.general_words = re.compile(spec.get("general_question_words", r"(?!)"))
         self.personal = re.compile("|".join(spec["personal_patterns"]))
+        self.information_request = re.compile(spec.get("information_request_words", r"(?!)"))
         self.categories = tuple(
             Category(
                 name=name,
@@ -124,6 +130,16 @@ class RedFlagRules:
                     return RedFlag(category.name, category.intent, pattern.id)
         return None
 
+    def alarm_is_set_aside(self, text: str, category_name: str = "emergency") -> bool:
+        """True when `text` names alarm words of the category only negated or in general,
+        and asks for information ("pas de fièvre, juste une question sur ...")."""
+        if self.find(text) is not None:
+            return False
+        normalised = normalise(text, self.sms)
+        category = next(c for c in self.categories if c.name == category_name)
+        mentioned = any(p.regex.search(normalised) for p in category.patterns)
+        return mentioned and bool(self.information_request.search(normalised))
+
     def is_personal_case(self, text: str) -> bool:
         """True when the message speaks of the writer's (or a relative's) own illness."""
         normalised = normalise(text, self.sms)
@@ -140,6 +156,8 @@ class RedFlagRules:
         """True when the words just before `start` negate what follows."""
         before = text[:start].split()[-NEGATION_WINDOW_WORDS:]
         if any(word in self.negations for word in before):
+            return True
+        if any(phrase in " ".join(before) for phrase in self.negation_phrases):
             return True
         for position, word in enumerate(before):
             if word not in self.negation_particles:
@@ -171,11 +189,17 @@ class RedFlagDetector(GraphComponent):
             "patterns_file": DEFAULT_PATTERNS_FILE,
             # Classifier confidence at which a safety intent wins even when not ranked first.
             "promote": {"self_harm": 0.2, "emergency": 0.2, "clinical_question": 0.35},
+            # A set-aside emergency (see red_flags.yml) gets the FAQ answer only when the
+            # answer is as sure as FaqAnswerGate requires; otherwise "Vouliez-vous dire...".
+            "faq_threshold": 0.5,
+            "faq_margin": 0.1,
         }
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.rules = RedFlagRules.from_file(config["patterns_file"])
         self.promote: dict[str, float] = dict(config["promote"])
+        self.faq_threshold = float(config["faq_threshold"])
+        self.faq_margin = float(config["faq_margin"])
 
     @classmethod
     def create(
@@ -200,8 +224,13 @@ class RedFlagDetector(GraphComponent):
             self._override(message, flag.intent, red_flag=flag.__dict__)
             return
         ranking = message.get(INTENT_RANKING_KEY) or []
-        promoted = promoted_intent(ranking, self.promote)
         current = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+        if self.rules.alarm_is_set_aside(text):
+            ranking = [item for item in ranking if item.get(INTENT_NAME_KEY) != EMERGENCY_INTENT]
+            if current == EMERGENCY_INTENT:
+                self._set_aside_emergency(message)
+                return
+        promoted = promoted_intent(ranking, self.promote)
         if promoted is not None and promoted[INTENT_NAME_KEY] != current:
             self._override(
                 message,
@@ -212,8 +241,19 @@ class RedFlagDetector(GraphComponent):
         if self.rules.is_personal_case(text):
             self._add_personal_case(message)
 
+    def _set_aside_emergency(self, message: Message) -> None:
+        selector = (message.get("response_selector") or {}).get(FAQ_INTENT)
+        if faq_answer_is_sure(selector, self.faq_threshold, self.faq_margin):
+            intent_name = FAQ_INTENT
+        else:
+            intent_name = DEFAULT_NLU_FALLBACK_INTENT_NAME
+        self._override(message, intent_name)
+        message.set("red_flag_set_aside", EMERGENCY_INTENT, add_to_output=True)
+
     @staticmethod
-    def _override(message: Message, intent_name: str, red_flag: dict[str, Any]) -> None:
+    def _override(
+        message: Message, intent_name: str, red_flag: dict[str, Any] | None = None
+    ) -> None:
         intent = {INTENT_NAME_KEY: intent_name, "confidence": 1.0}
         ranking = [intent] + [
             item
@@ -222,7 +262,8 @@ class RedFlagDetector(GraphComponent):
         ]
         message.set(INTENT, intent, add_to_output=True)
         message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
-        message.set("red_flag", red_flag, add_to_output=True)
+        if red_flag is not None:
+            message.set("red_flag", red_flag, add_to_output=True)
 
     @staticmethod
     def _add_personal_case(message: Message) -> None:

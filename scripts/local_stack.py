@@ -21,7 +21,7 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 RASA = str(Path(sys.executable).with_name("rasa"))
 DEFAULT_MODEL = PROJECT / "models" / "assistant.tar.gz"
-STARTUP_TIMEOUT_S = 180
+STARTUP_TIMEOUT_S = 300
 
 
 @dataclass(frozen=True)

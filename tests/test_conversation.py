@@ -63,6 +63,7 @@ def test_unclear_message_asks_then_admits_it_has_no_answer(stack, sender):
     assert any(button["payload"] == "/deny" for button in first[-1]["buttons"])
     second = say(stack, sender, "cancer")
     assert "pas de réponse fiable" in texts(second)
+    assert {"title": "Parler à quelqu'un", "payload": "/request_human"} in second[-1]["buttons"]
 
 
 def test_a_suggested_question_answers_when_clicked(stack, sender, domain, sources):

@@ -173,3 +173,51 @@ def test_the_component_adds_personal_case_to_an_own_case_faq():
 def test_the_component_leaves_general_questions_alone():
     [message] = detector().process([classified("c'est quoi une RCP ?", "faq")])
     assert message.get("intent")["name"] == "faq" and not message.get("red_flag")
+
+
+def with_faq_answer(message: Message, confidence: float, runner_up: float = 0.05) -> Message:
+    ranking = [
+        {"intent_response_key": "faq/immunotherapy", "confidence": confidence},
+        {"intent_response_key": "faq/chemotherapy", "confidence": runner_up},
+    ]
+    selector = {"faq": {"response": {"confidence": confidence}, "ranking": ranking}}
+    message.set("response_selector", selector, add_to_output=True)
+    return message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pas de fievre ni de frissons, juste une question sur l'immunotherapie",
+        "Je ne suis pas en détresse respiratoire, j'avais une question sur les essais cliniques",
+        "pourquoi dit-on qu'il faut surveiller la fievre pendant une chimio ?",
+    ],
+)
+def test_a_negated_alarm_with_a_question_sets_the_classifier_emergency_aside(rules, text):
+    assert rules.alarm_is_set_aside(text)
+    [sure] = detector().process([with_faq_answer(classified(text, "emergency"), 0.9)])
+    assert sure.get("intent")["name"] == "faq" and not sure.get("red_flag")
+    [unsure] = detector().process([with_faq_answer(classified(text, "emergency"), 0.3)])
+    assert unsure.get("intent")["name"] == "nlu_fallback"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # An alarm word that is not negated: safety wins.
+        "pas de fievre mais il a du mal a respirer, j'avais une question sur la chimio",
+        # Negated, but no sign that the writer only wants information.
+        "je n'ai pas de fièvre mais je me sens vraiment pas bien",
+        # No alarm word the layer knows: the classifier's emergency stands.
+        "ma femme est toute bleue et ne bouge plus",
+    ],
+)
+def test_the_classifier_emergency_stands_when_the_layer_cannot_tell(rules, text):
+    assert not rules.alarm_is_set_aside(text)
+    [message] = detector().process([with_faq_answer(classified(text, "emergency"), 0.9)])
+    assert message.get("intent")["name"] == "emergency"
+
+
+def test_a_state_negation_is_not_a_negated_symptom_after_a_comma(rules):
+    assert category(rules, "je ne suis pas en détresse respiratoire") is None
+    assert category(rules, "ça ne va pas, en détresse respiratoire depuis ce matin") == "emergency"
