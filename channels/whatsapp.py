@@ -88,6 +88,10 @@ class WhatsAppInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         """Configuration comes from the environment only (credentials.yml holds no secret)."""
+        if credentials:
+            logger.warning(
+                "%s: settings in credentials.yml are ignored (environment only)", cls.name()
+            )
         settings, missing = read_env(cls.required_env(), cls.optional_env())
         if missing:
             logger.warning(

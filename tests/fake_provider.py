@@ -36,6 +36,7 @@ class FakeProvider:
     # recipient → statuses to answer before succeeding
     failures: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     always_failing: set[str] = field(default_factory=set)
+    delays_s: dict[str, float] = field(default_factory=dict)  # recipient → answer delay
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -49,6 +50,10 @@ class FakeProvider:
     def fail_always(self, to: str) -> None:
         with self.lock:
             self.always_failing.add(to)
+
+    def slow_down(self, to: str, seconds: float) -> None:
+        with self.lock:
+            self.delays_s[to] = seconds
 
     def delivered(self, to: str) -> list[Call]:
         with self.lock:
@@ -90,6 +95,7 @@ class FakeProvider:
         body = str(form.get("Body", ""))
         problem = None if 0 < len(body) <= 1600 else "Body missing or over 1600 characters"
         to = str(form.get("To", ""))
+        await asyncio.sleep(self.delays_s.get(to, 0))
         status = self._status_for(to, problem) or 201
         self._record("twilio", to, form, status)
         return web.json_response({"sid": "SM" + "1" * 32, "problem": problem}, status=status)
@@ -101,6 +107,7 @@ class FakeProvider:
             return web.json_response({"error": {"code": 100}}, status=400)
         body = await request.json()
         to = str(body.get("to", ""))
+        await asyncio.sleep(self.delays_s.get(to, 0))
         status = self._status_for(to, meta_problem(body)) or 200
         self._record("meta", to, body, status)
         return web.json_response({"messages": [{"id": "wamid.fake"}]}, status=status)

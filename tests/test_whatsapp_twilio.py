@@ -149,6 +149,22 @@ def test_a_provider_error_is_retried_and_the_reply_delivered(whatsapp_stack):
     assert attempts == [500, 201]
 
 
+def test_the_webhook_answers_at_once_while_a_slow_provider_is_called(whatsapp_stack):
+    sender = number(16)
+    whatsapp_stack.provider.slow_down(f"whatsapp:{sender}", 5)
+    started = time.monotonic()
+    assert whatsapp_stack.twilio_text(sender, "Bonjour", sid()).status == 200
+    assert time.monotonic() - started < 2
+    time.sleep(1)  # Rasa has answered; the provider is still "sending"
+    other = number(17)
+    started = time.monotonic()
+    assert whatsapp_stack.twilio_text(other, "merci", sid()).status == 200
+    assert time.monotonic() - started < 2, "the server is blocked by the slow send"
+    whatsapp_stack.provider.wait_for(f"whatsapp:{other}")
+    calls = whatsapp_stack.provider.wait_for(f"whatsapp:{sender}", count=2)
+    assert len(calls) == 2
+
+
 def health(whatsapp_stack) -> dict:
     answer = http("GET", f"{whatsapp_stack.stack.rasa_url}/webhooks/twilio_whatsapp/")
     assert answer.status == 200
