@@ -19,14 +19,14 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import aiohttp
-from sanic import Blueprint, response
+from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.formatting import numbered_choices, split_text
 from channels.outbound import PseudonymousOutput, post
 from channels.pseudonyms import InvalidNumber, normalise_number
-from channels.whatsapp import Incoming, OnNewMessage, WhatsAppInput
+from channels.whatsapp import Incoming, MalformedRequest, WhatsAppInput
 
 logger = logging.getLogger(__name__)
 
@@ -36,10 +36,6 @@ MAX_BODY_CHARS = 1600
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 Params = dict[str, list[str]]
-
-
-class MalformedMessage(ValueError):
-    pass
 
 
 def signature(auth_token: str, url: str, params: Params) -> str:
@@ -83,16 +79,16 @@ def _one(params: Params, name: str) -> str:
 
 
 def parse_message(params: Params) -> Incoming | None:
-    """The incoming message, None for a status callback; MalformedMessage if unusable."""
+    """The incoming message, None for a status callback; MalformedRequest if unusable."""
     if "MessageStatus" in params:
         return None
     message_id, sender = _one(params, "MessageSid"), _one(params, "From")
     if not message_id or not sender:
-        raise MalformedMessage("MessageSid or From missing")
+        raise MalformedRequest("MessageSid or From missing")
     try:
         number = normalise_number(sender)
     except InvalidNumber as error:
-        raise MalformedMessage(str(error)) from None
+        raise MalformedRequest(str(error)) from None
     if _one(params, "ButtonPayload"):
         return Incoming(message_id, number, _one(params, "ButtonPayload"), kind="payload")
     text = _one(params, "Body")
@@ -157,26 +153,15 @@ class TwilioWhatsAppInput(WhatsAppInput):
     def output(self) -> TwilioWhatsAppOutput:
         return TwilioWhatsAppOutput(self.settings, self.book)
 
-    def add_webhook_routes(self, blueprint: Blueprint, on_new_message: OnNewMessage) -> None:
-        @blueprint.route("/webhook", methods=["POST"])
-        async def webhook(request: Request) -> HTTPResponse:
-            if not self.configured:
-                return response.text("not configured", status=503)
-            if refused := self.refusal(request):
-                return refused
-            params = parse_form(request.body)
-            header = request.headers.get("X-Twilio-Signature", "")
-            settings = self.settings
-            if params is None or not is_signed(
-                settings["TWILIO_AUTH_TOKEN"], settings["TWILIO_WEBHOOK_URL"], params, header
-            ):
-                logger.warning("%s: request with an invalid signature refused", NAME)
-                return response.text("invalid signature", status=403)
-            try:
-                message = parse_message(params)
-            except MalformedMessage as error:
-                logger.warning("%s: malformed message refused: %s", NAME, error)
-                return response.text("malformed message", status=400)
-            if message is not None:
-                await self.accept(request, [message], on_new_message)
-            return response.text(EMPTY_TWIML, content_type="text/xml")
+    def is_authentic(self, request: Request) -> bool:
+        params = parse_form(request.body)
+        header = request.headers.get("X-Twilio-Signature", "")
+        token, url = self.settings["TWILIO_AUTH_TOKEN"], self.settings["TWILIO_WEBHOOK_URL"]
+        return params is not None and is_signed(token, url, params, header)
+
+    def parse(self, request: Request) -> list[Incoming]:
+        message = parse_message(parse_form(request.body) or {})
+        return [] if message is None else [message]
+
+    def acknowledgement(self) -> HTTPResponse:
+        return response.text(EMPTY_TWIML, content_type="text/xml")

@@ -1,10 +1,13 @@
-"""What both WhatsApp channels (Twilio, Meta Cloud API) do once a webhook is authenticated.
+"""What both WhatsApp channels (Twilio, Meta Cloud API) share: the webhook pipeline.
 
-Per message: remember the number under its pseudonym (channels/contacts.py), drop a message
-id already seen, then answer the provider at once and let a background task map a typed
-"1", "2"… to the last buttons, clean the text (channels/user_text.py) and hand it to Rasa.
-Rasa only ever sees the pseudonym; the output channel looks the number up to reply.
-A channel whose environment is incomplete answers 503 and logs a warning at start-up.
+Its order lives here, in one place, for both: 503 when the channel is not configured, 413
+for a huge body, 403 unless the provider's signature is valid (nothing is stored or passed
+on before that), 400 for a malformed message. Then, per message: remember the number under
+its pseudonym (channels/contacts.py), drop a message id already seen, answer the provider
+at once and let a background task map a typed "1", "2"… to the last buttons, clean the text
+(channels/user_text.py) and hand it to Rasa. Rasa only ever sees the pseudonym; the output
+channel looks the number up to reply. A channel whose environment is incomplete answers 503
+and logs a warning at start-up.
 """
 
 from __future__ import annotations
@@ -37,6 +40,10 @@ OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 MAX_BODY_BYTES = 64 * 1024
 
 
+class MalformedRequest(ValueError):
+    """An authenticated request that carries no usable message (the reason names no one)."""
+
+
 @dataclass(frozen=True)
 class Incoming:
     """One message from a provider, after its signature was checked."""
@@ -61,7 +68,11 @@ def read_env(
 
 async def last_buttons(agent: Any, sender_id: str) -> list[dict[str, Any]]:
     """The buttons of the conversation's last bot message, from Rasa's tracker store."""
-    tracker = await agent.tracker_store.retrieve(sender_id) if agent else None
+    try:
+        tracker = await agent.tracker_store.retrieve(sender_id) if agent else None
+    except Exception:  # the message still goes through, as typed
+        logger.exception("tracker of %s unreadable: a typed number stays text", sender_id)
+        return []
     for event in reversed(tracker.events if tracker else []):
         if isinstance(event, BotUttered):
             return event.data.get("buttons") or []
@@ -113,8 +124,19 @@ class WhatsAppInput(InputChannel):
         """For messages Rasa sends on its own (staff, via the HTTP API): addressed by pseudonym."""
         return self.output() if self.configured else None
 
-    def add_webhook_routes(self, blueprint: Blueprint, on_new_message: OnNewMessage) -> None:
+    def is_authentic(self, request: Request) -> bool:
+        """Whether the provider signed this request."""
         raise NotImplementedError
+
+    def parse(self, request: Request) -> list[Incoming]:
+        """The messages of an authentic request; raises MalformedRequest."""
+        raise NotImplementedError
+
+    def acknowledgement(self) -> HTTPResponse:
+        return response.text("ok")
+
+    def add_routes(self, blueprint: Blueprint) -> None:
+        """Routes besides the webhook's POST and the health check."""
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         blueprint = Blueprint(f"{self.name()}_webhook", __name__)
@@ -127,18 +149,31 @@ class WhatsAppInput(InputChannel):
             failures = await asyncio.to_thread(self.book.failures_since, self.name(), since)
             return response.json({"status": "ok", "delivery_failures_24h": failures})
 
-        self.add_webhook_routes(blueprint, on_new_message)
+        @blueprint.route("/webhook", methods=["POST"])
+        async def webhook(request: Request) -> HTTPResponse:
+            return await self.handle_webhook(request, on_new_message)
+
+        self.add_routes(blueprint)
         return blueprint
 
-    @staticmethod
-    def refusal(request: Request) -> HTTPResponse | None:
-        """413 for an oversized body, before anything else looks at it."""
+    async def handle_webhook(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
+        if not self.configured:
+            return response.text("not configured", status=503)
         declared = request.headers.get("content-length", "0")
         if len(request.body) > MAX_BODY_BYTES or (
             declared.isdigit() and int(declared) > MAX_BODY_BYTES
         ):
             return response.text("payload too large", status=413)
-        return None
+        if not self.is_authentic(request):
+            logger.warning("%s: request with an invalid signature refused", self.name())
+            return response.text("invalid signature", status=403)
+        try:
+            messages = self.parse(request)
+        except MalformedRequest as error:
+            logger.warning("%s: malformed request refused: %s", self.name(), error)
+            return response.text("malformed request", status=400)
+        await self.accept(request, messages, on_new_message)
+        return self.acknowledgement()
 
     async def accept(
         self, request: Request, messages: list[Incoming], on_new_message: OnNewMessage

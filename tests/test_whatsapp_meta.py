@@ -10,16 +10,17 @@ import uuid
 
 import pytest
 
-from tests.whatsapp_support import META_VERIFY_TOKEN, assert_numbers_nowhere, http
+from tests.whatsapp_support import (
+    META_VERIFY_TOKEN,
+    FictionalNumbers,
+    assert_numbers_nowhere,
+    health,
+    http,
+    staff_message,
+    wait_for_a_new_failure,
+)
 
-# Numbers from the range French regulation reserves for fiction (06 39 98 xx xx).
-USED: list[str] = []
-
-
-def number(suffix: int) -> str:
-    value = f"+336399801{suffix:02d}"
-    USED.append(value)
-    return value
+number = FictionalNumbers(block=1)
 
 
 def wamid() -> str:
@@ -158,13 +159,7 @@ def test_staff_can_write_through_the_http_api_and_long_texts_respect_4096(whatsa
     pseudonym = whatsapp_stack.pseudonym(sender)
     text = "Bonjour, ici l'équipe. " + "Nous avons bien lu votre message. " * 200
     assert len(text) > 4096
-    query = urllib.parse.urlencode(
-        {"token": whatsapp_stack.stack.api_token, "output_channel": "latest",
-         "execute_side_effects": "true"}
-    )  # fmt: skip
-    url = f"{whatsapp_stack.stack.rasa_url}/conversations/{pseudonym}/tracker/events?{query}"
-    body = json.dumps({"event": "bot", "text": text}).encode()
-    assert http("POST", url, body, {"Content-Type": "application/json"}).status == 200
+    assert staff_message(whatsapp_stack, pseudonym, text).status == 200
     parts = texts(whatsapp_stack.provider.wait_for(to(sender), count=3)[1:])
     assert len(parts) == 2 and all(len(part) <= 4096 for part in parts)
     assert " ".join(parts).split() == text.split()
@@ -178,21 +173,12 @@ def test_a_provider_error_is_retried_and_the_reply_delivered(whatsapp_stack):
     assert [call.status for call in whatsapp_stack.provider.attempts(to(sender))] == [503, 200]
 
 
-def health(whatsapp_stack) -> dict:
-    answer = http("GET", f"{whatsapp_stack.stack.rasa_url}/webhooks/meta_whatsapp/")
-    assert answer.status == 200
-    return json.loads(answer.text)
-
-
 def test_a_reply_that_cannot_be_delivered_is_logged_and_counted(whatsapp_stack):
     sender = number(65)
-    failures_before = health(whatsapp_stack)["delivery_failures_24h"]
+    failures_before = health(whatsapp_stack, "meta_whatsapp")["delivery_failures_24h"]
     whatsapp_stack.provider.fail_always(to(sender))
     whatsapp_stack.meta_text(sender, "merci", wamid())
-    deadline = time.monotonic() + 30
-    while health(whatsapp_stack)["delivery_failures_24h"] == failures_before:
-        assert time.monotonic() < deadline, "the failure was not counted"
-        time.sleep(0.2)
+    wait_for_a_new_failure(whatsapp_stack, "meta_whatsapp", failures_before)
     pseudonym = whatsapp_stack.pseudonym(sender)
     log = whatsapp_stack.rasa_log.read_text()
     assert f"meta_whatsapp: reply to {pseudonym} not delivered: HTTP 500 after 3 attempts" in log
@@ -222,5 +208,5 @@ def test_malformed_bodies_get_a_4xx_never_a_500(whatsapp_stack, body, status):
 
 
 def test_the_phone_numbers_appear_in_no_tracker_and_no_log(whatsapp_stack):
-    assert USED, "run with the other tests of this file"
-    assert_numbers_nowhere(whatsapp_stack, USED)
+    assert number.used, "run with the other tests of this file"
+    assert_numbers_nowhere(whatsapp_stack, number.used)

@@ -3,7 +3,6 @@ received by a fake Twilio API on loopback (tests/fake_provider.py)."""
 
 from __future__ import annotations
 
-import json
 import time
 import urllib.parse
 import uuid
@@ -12,18 +11,20 @@ import pytest
 
 from channels.twilio_whatsapp import EMPTY_TWIML, parse_form, signature
 from tests.fake_provider import TWILIO_TOKEN
-from tests.whatsapp_support import TWILIO_FROM, TWILIO_PUBLIC_URL, assert_numbers_nowhere, http
+from tests.whatsapp_support import (
+    TWILIO_FROM,
+    TWILIO_PUBLIC_URL,
+    FictionalNumbers,
+    assert_numbers_nowhere,
+    health,
+    http,
+    staff_message,
+    wait_for_a_new_failure,
+)
 
 FORM = "application/x-www-form-urlencoded"
 
-# Numbers from the range French regulation reserves for fiction (06 39 98 xx xx).
-USED: list[str] = []
-
-
-def number(suffix: int) -> str:
-    value = f"+336399800{suffix:02d}"
-    USED.append(value)
-    return value
+number = FictionalNumbers(block=0)
 
 
 def sid() -> str:
@@ -165,22 +166,13 @@ def test_the_webhook_answers_at_once_while_a_slow_provider_is_called(whatsapp_st
     assert len(calls) == 2
 
 
-def health(whatsapp_stack) -> dict:
-    answer = http("GET", f"{whatsapp_stack.stack.rasa_url}/webhooks/twilio_whatsapp/")
-    assert answer.status == 200
-    return json.loads(answer.text)
-
-
 def test_a_reply_that_cannot_be_delivered_is_logged_and_counted(whatsapp_stack):
     sender = number(14)
-    failures_before = health(whatsapp_stack)["delivery_failures_24h"]
+    failures_before = health(whatsapp_stack, "twilio_whatsapp")["delivery_failures_24h"]
     whatsapp_stack.provider.fail_always(f"whatsapp:{sender}")
     whatsapp_stack.twilio_text(sender, "merci", sid())
     pseudonym = whatsapp_stack.pseudonym(sender)
-    deadline = time.monotonic() + 30
-    while health(whatsapp_stack)["delivery_failures_24h"] == failures_before:
-        assert time.monotonic() < deadline, "the failure was not counted"
-        time.sleep(0.2)
+    wait_for_a_new_failure(whatsapp_stack, "twilio_whatsapp", failures_before)
     assert len(whatsapp_stack.provider.attempts(f"whatsapp:{sender}")) == 3
     log = whatsapp_stack.rasa_log.read_text()
     assert f"twilio_whatsapp: reply to {pseudonym} not delivered: HTTP 500 after 3 attempts" in log
@@ -193,13 +185,7 @@ def test_staff_can_write_through_the_http_api_and_long_texts_are_split(whatsapp_
     whatsapp_stack.provider.wait_for(f"whatsapp:{sender}")
     pseudonym = whatsapp_stack.pseudonym(sender)
     text = "Bonjour, ici l'équipe. " + "Nous avons bien lu votre message. " * 120
-    query = urllib.parse.urlencode(
-        {"token": whatsapp_stack.stack.api_token, "output_channel": "latest",
-         "execute_side_effects": "true"}
-    )  # fmt: skip
-    url = f"{whatsapp_stack.stack.rasa_url}/conversations/{pseudonym}/tracker/events?{query}"
-    body = json.dumps({"event": "bot", "text": text}).encode()
-    answer = http("POST", url, body, {"Content-Type": "application/json"})
+    answer = staff_message(whatsapp_stack, pseudonym, text)
     assert answer.status == 200, answer.text
     calls = whatsapp_stack.provider.wait_for(f"whatsapp:{sender}", count=4)[1:]
     assert all(len(part) <= 1600 for part in bodies(calls))
@@ -220,5 +206,5 @@ def test_malformed_requests_get_a_4xx(whatsapp_stack, form, status):
 
 
 def test_the_phone_numbers_appear_in_no_tracker_and_no_log(whatsapp_stack):
-    assert USED, "run with the other tests of this file"
-    assert_numbers_nowhere(whatsapp_stack, USED)
+    assert number.used, "run with the other tests of this file"
+    assert_numbers_nowhere(whatsapp_stack, number.used)

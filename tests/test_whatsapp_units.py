@@ -15,12 +15,13 @@ from twilio.request_validator import RequestValidator
 from channels import contacts as contacts_module
 from channels.contacts import ContactBook
 from channels.formatting import chosen_payload, numbered_choices, shorten, split_text
-from channels.meta_whatsapp import MalformedBody, button_messages, parse_messages, text_messages
+from channels.meta_whatsapp import button_messages, parse_messages, text_messages
 from channels.meta_whatsapp import is_signed as meta_is_signed
 from channels.outbound import DeliveryError, RetryPolicy, post
 from channels.pseudonyms import InvalidNumber, normalise_number, pseudonym, secret_from_env
-from channels.twilio_whatsapp import MalformedMessage, parse_form, parse_message, signature
 from channels.twilio_whatsapp import is_signed as twilio_is_signed
+from channels.twilio_whatsapp import parse_form, parse_message, signature
+from channels.whatsapp import MalformedRequest
 from tests.fake_provider import (
     META_PHONE_ID,
     TWILIO_SID,
@@ -180,7 +181,7 @@ def test_twilio_messages_text_empty_media_and_status():
     assert parse_message({**form, "Body": ["légende"], "NumMedia": ["1"]}).kind == "text"
     assert parse_message({**form, "MessageStatus": ["delivered"]}) is None
     for broken in ({"MessageSid": ["SM1"]}, {**form, "From": ["whatsapp:hello"]}):
-        with pytest.raises(MalformedMessage):
+        with pytest.raises(MalformedRequest):
             parse_message(broken)
 
 
@@ -219,7 +220,7 @@ def test_meta_messages_of_every_kind():
     ],
 )
 def test_malformed_meta_bodies_are_refused(body):
-    with pytest.raises(MalformedBody):
+    with pytest.raises(MalformedRequest):
         parse_messages(body, META_PHONE_ID)
 
 

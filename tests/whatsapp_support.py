@@ -10,7 +10,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from channels.contacts import ContactBook
@@ -134,6 +134,44 @@ class WhatsAppStack:
 
     def meta_text(self, number: str, text: str, message_id: str) -> Answer:
         return self.meta_message(number, message_id, type="text", text={"body": text})
+
+
+@dataclass
+class FictionalNumbers:
+    """Numbers of the range French regulation reserves for fiction (06 39 98 xx xx), one
+    block of 100 per test file; each one handed out is kept for assert_numbers_nowhere."""
+
+    block: int
+    used: list[str] = field(default_factory=list)
+
+    def __call__(self, suffix: int) -> str:
+        value = f"+3363998{self.block:02d}{suffix:02d}"
+        self.used.append(value)
+        return value
+
+
+def staff_message(whatsapp_stack: WhatsAppStack, sender_id: str, text: str) -> Answer:
+    """What issue 5's staff console does: a bot event through Rasa's HTTP API."""
+    query = urllib.parse.urlencode(
+        {"token": whatsapp_stack.stack.api_token, "output_channel": "latest",
+         "execute_side_effects": "true"}
+    )  # fmt: skip
+    url = f"{whatsapp_stack.stack.rasa_url}/conversations/{sender_id}/tracker/events?{query}"
+    body = json.dumps({"event": "bot", "text": text}).encode()
+    return http("POST", url, body, {"Content-Type": "application/json"})
+
+
+def health(whatsapp_stack: WhatsAppStack, channel: str) -> dict:
+    answer = http("GET", f"{whatsapp_stack.stack.rasa_url}/webhooks/{channel}/")
+    assert answer.status == 200
+    return json.loads(answer.text)
+
+
+def wait_for_a_new_failure(whatsapp_stack: WhatsAppStack, channel: str, before: int) -> None:
+    deadline = time.monotonic() + 30
+    while health(whatsapp_stack, channel)["delivery_failures_24h"] == before:
+        assert time.monotonic() < deadline, "the failure was not counted"
+        time.sleep(0.2)
 
 
 def assert_numbers_nowhere(whatsapp_stack: WhatsAppStack, numbers: list[str]) -> None:
