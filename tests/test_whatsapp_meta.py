@@ -135,6 +135,16 @@ def test_a_typed_number_also_chooses(whatsapp_stack):
     assert events[-1]["text"] == '/choose_topic{"topic": "refractory_cancer"}'
 
 
+def test_neither_typed_text_nor_a_forged_button_id_can_force_an_intent(whatsapp_stack):
+    sender = number(66)
+    whatsapp_stack.meta_text(sender, "/affirm", wamid())
+    whatsapp_stack.wait_for_user_events(whatsapp_stack.pseudonym(sender), 1)
+    forged = {"type": "button_reply", "button_reply": {"id": "/affirm", "title": "Oui"}}
+    whatsapp_stack.meta_message(sender, wamid(), type="interactive", interactive=forged)
+    events = whatsapp_stack.wait_for_user_events(whatsapp_stack.pseudonym(sender), 2)
+    assert [event["text"] for event in events] == ["affirm", "affirm"]
+
+
 def test_two_buttons_are_reply_buttons_with_short_titles(whatsapp_stack):
     sender = number(62)
     whatsapp_stack.meta_text(
