@@ -21,7 +21,8 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 RASA = str(Path(sys.executable).with_name("rasa"))
 DEFAULT_MODEL = PROJECT / "models" / "assistant.tar.gz"
-STARTUP_TIMEOUT_S = 300
+# Generous: loading the model takes minutes when other test stacks share the 2 cores.
+STARTUP_TIMEOUT_S = 600
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,8 @@ class Stack:
             return json.load(response)["events"]
 
 
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
+def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {**os.environ, **(extra or {})}
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
@@ -79,6 +80,7 @@ def start_rasa_server(
     endpoints: Path = PROJECT / "endpoints.yml",
     credentials: Path = PROJECT / "credentials.yml",
     extra_args: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
 ) -> subprocess.Popen:
     command = [
         RASA, "run",
@@ -89,14 +91,14 @@ def start_rasa_server(
         "--port", str(port),
         *extra_args,
     ]  # fmt: skip
-    return _spawn(command, log)
+    return _spawn(command, log, env)
 
 
-def _spawn(command: list[str], log: Path) -> subprocess.Popen:
+def _spawn(command: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as log_file:
         return subprocess.Popen(
-            command, cwd=PROJECT, env=_env(), stdout=log_file, stderr=subprocess.STDOUT
+            command, cwd=PROJECT, env=_env(env), stdout=log_file, stderr=subprocess.STDOUT
         )
 
 
@@ -124,8 +126,14 @@ def running_stack(
     api_token: str | None = None,
     with_actions: bool = True,
     model: Path = DEFAULT_MODEL,
+    rasa_env: dict[str, str] | None = None,
+    rasa_args: tuple[str, ...] = (),
 ) -> Iterator[Stack]:
-    """Runs the action server (unless `with_actions` is False) and Rasa until the block exits."""
+    """Runs the action server (unless `with_actions` is False) and Rasa until the block exits.
+
+    `rasa_env` adds environment variables for Rasa (e.g. a channel's settings), `rasa_args`
+    command-line options (e.g. --debug).
+    """
     stack = Stack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", api_token)
     actions = start_action_server(action_port, log_dir / "actions.log") if with_actions else None
     rasa = None
@@ -137,7 +145,8 @@ def running_stack(
             log_dir / "rasa.log",
             model=model,
             endpoints=endpoints or PROJECT / "endpoints.yml",
-            extra_args=api_args(api_token),
+            extra_args=(*api_args(api_token), *rasa_args),
+            env=rasa_env,
         )
         wait_until_up(f"{stack.rasa_url}/", rasa, STARTUP_TIMEOUT_S)
         yield stack

@@ -67,3 +67,29 @@ def stack(stack_dir: Path) -> Stack:
         rasa_port, action_port, stack_dir / "logs", endpoints=endpoints, api_token=token
     ) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def whatsapp_stack(tmp_path_factory: pytest.TempPathFactory):
+    """A real assistant with both WhatsApp channels configured (--debug logs), replying to a
+    fake Twilio + Meta server on loopback (tests/fake_provider.py)."""
+    from tests.fake_provider import FakeProvider
+    from tests.whatsapp_support import WhatsAppStack, whatsapp_env
+
+    require_model()
+    workdir = tmp_path_factory.mktemp("whatsapp")
+    action_port, rasa_port = free_port(), free_port()
+    provider = FakeProvider().start()
+    try:
+        with running_stack(
+            rasa_port,
+            action_port,
+            workdir / "logs",
+            endpoints=write_endpoints(workdir, action_port),
+            api_token=secrets.token_urlsafe(24),
+            rasa_env=whatsapp_env(provider.url, workdir),
+            rasa_args=("--debug",),
+        ) as running:
+            yield WhatsAppStack(running, provider, workdir)
+    finally:
+        provider.stop()
