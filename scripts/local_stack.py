@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -22,6 +24,10 @@ PROJECT = Path(__file__).resolve().parent.parent
 RASA = str(Path(sys.executable).with_name("rasa"))
 DEFAULT_MODEL = PROJECT / "models" / "assistant.tar.gz"
 STARTUP_TIMEOUT_S = 180
+SECRET_ENV = "WIDGET_SESSION_SECRET"
+ORIGINS_ENV = "WIDGET_ALLOWED_ORIGINS"
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -29,10 +35,17 @@ class Stack:
     rasa_url: str
     action_url: str
     api_token: str | None = None
+    # The website widget's settings (channels/socketio.py) this Rasa server runs with.
+    widget_secret: str = ""
+    allowed_origins: tuple[str, ...] = ()
 
     @property
     def rest_webhook(self) -> str:
         return f"{self.rasa_url}/webhooks/rest/webhook"
+
+    @property
+    def demo_page(self) -> str:
+        return f"{self.rasa_url}/demo"
 
     def tracker_events(self, sender_id: str) -> list[dict]:
         """The conversation's events, through Rasa's HTTP API (needs `api_token`)."""
@@ -42,12 +55,30 @@ class Stack:
             return json.load(response)["events"]
 
 
-def _env() -> dict[str, str]:
+def widget_settings(rasa_port: int) -> dict[str, str]:
+    """The widget channel's environment for a local run: the caller's, else a secret made for
+    this run only (sessions do not survive a restart) and the server's own Origins."""
+    origins = f"http://127.0.0.1:{rasa_port},http://localhost:{rasa_port}"
+    settings = {
+        SECRET_ENV: os.environ.get(SECRET_ENV) or secrets.token_urlsafe(32),
+        ORIGINS_ENV: os.environ.get(ORIGINS_ENV) or origins,
+    }
+    if not os.environ.get(SECRET_ENV):
+        logger.warning(
+            "%s is not set: a random secret was generated for this run; widget "
+            "conversations will not be resumed after a restart",
+            SECRET_ENV,
+        )
+    return settings
+
+
+def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     env["SANIC_HOST"] = "127.0.0.1"
+    env.update(extra or {})
     return env
 
 
@@ -79,6 +110,7 @@ def start_rasa_server(
     endpoints: Path = PROJECT / "endpoints.yml",
     credentials: Path = PROJECT / "credentials.yml",
     extra_args: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
 ) -> subprocess.Popen:
     command = [
         RASA, "run",
@@ -89,14 +121,14 @@ def start_rasa_server(
         "--port", str(port),
         *extra_args,
     ]  # fmt: skip
-    return _spawn(command, log)
+    return _spawn(command, log, env)
 
 
-def _spawn(command: list[str], log: Path) -> subprocess.Popen:
+def _spawn(command: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as log_file:
         return subprocess.Popen(
-            command, cwd=PROJECT, env=_env(), stdout=log_file, stderr=subprocess.STDOUT
+            command, cwd=PROJECT, env=_env(env), stdout=log_file, stderr=subprocess.STDOUT
         )
 
 
@@ -124,9 +156,20 @@ def running_stack(
     api_token: str | None = None,
     with_actions: bool = True,
     model: Path = DEFAULT_MODEL,
+    widget: dict[str, str] | None = None,
 ) -> Iterator[Stack]:
-    """Runs the action server (unless `with_actions` is False) and Rasa until the block exits."""
-    stack = Stack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", api_token)
+    """Runs the action server (unless `with_actions` is False) and Rasa until the block exits.
+
+    `widget` is the socket.io channel's environment (default: widget_settings()).
+    """
+    widget = widget or widget_settings(rasa_port)
+    stack = Stack(
+        f"http://127.0.0.1:{rasa_port}",
+        f"http://127.0.0.1:{action_port}",
+        api_token,
+        widget_secret=widget[SECRET_ENV],
+        allowed_origins=tuple(widget[ORIGINS_ENV].split(",")),
+    )
     actions = start_action_server(action_port, log_dir / "actions.log") if with_actions else None
     rasa = None
     try:
@@ -138,6 +181,7 @@ def running_stack(
             model=model,
             endpoints=endpoints or PROJECT / "endpoints.yml",
             extra_args=api_args(api_token),
+            env=widget,
         )
         wait_until_up(f"{stack.rasa_url}/", rasa, STARTUP_TIMEOUT_S)
         yield stack
