@@ -92,23 +92,24 @@ class WidgetOutput(OutputChannel):
         self.sio = sio
         self.bot_message_evt = bot_message_evt
 
-    async def _send(self, session_id: str, text: str, buttons: list | None, **kwargs: Any) -> None:
-        author = STAFF if kwargs.get("author") == STAFF else "bot"
+    async def _send(self, session_id: str, text: str, buttons: list | None, author: Any) -> None:
+        # `author` comes from the bot event's metadata (staff console: {"author": "staff"}).
+        author = STAFF if author == STAFF else "bot"
         for message in bot_messages(text, buttons, author):
             await self.sio.emit(self.bot_message_evt, message, to=session_id)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self._send(recipient_id, text, None, **kwargs)
+        await self._send(recipient_id, text, None, kwargs.get("author"))
 
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
-        await self._send(recipient_id, text, buttons, **kwargs)
+        await self._send(recipient_id, text, buttons, kwargs.get("author"))
 
     async def send_quick_replies(
         self, recipient_id: str, text: str, quick_replies: list[dict[str, Any]], **kwargs: Any
     ) -> None:
-        await self._send(recipient_id, text, quick_replies, **kwargs)
+        await self._send(recipient_id, text, quick_replies, kwargs.get("author"))
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         logger.warning("the widget shows no images; image not sent")

@@ -117,6 +117,34 @@ def test_the_conversation_survives_a_reload(page: Page, stack: Stack):
     expect(log(page)).to_contain_text(FAQ)
 
 
+def test_a_new_conversation_forgets_the_previous_one(page: Page, stack: Stack):
+    open_widget(page, stack.demo_page)
+    send(page, FAQ)
+    expect(log(page)).to_contain_text("Source :")
+    previous = stored_session(page)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Nouvelle conversation").click()
+    expect(page.locator(".msg")).to_have_count(1)  # only the opening message
+    expect(message_box(page)).to_be_focused()
+    page.reload()
+    expect(page.get_by_role("button", name="Voir les thèmes")).to_be_visible()
+    expect(log(page)).not_to_contain_text(FAQ)
+    assert stored_session(page) != previous
+
+
+def test_a_message_written_while_connecting_is_sent_once_connected(page: Page, stack: Stack):
+    held = []  # the socket.io client's download, held back: the widget cannot connect yet
+    page.route("**/widget/socket.io.esm.min.js", lambda route: held.append(route))
+    open_widget(page, stack.demo_page)
+    send(page, FAQ)
+    expect(page.locator(".msg.user")).to_have_text(["Vous : " + FAQ])
+    expect(page.locator(".typing")).to_be_visible()
+    assert len(held) == 1
+    held[0].continue_()
+    expect(log(page)).to_contain_text("Source :")
+    expect(page.locator(".msg.user")).to_have_text(["Vous : " + FAQ])
+
+
 def stored_session(page: Page) -> str:
     """The session id in the token the widget keeps in localStorage."""
     return page.evaluate("Object.values({...localStorage})[0]").split(".")[0]

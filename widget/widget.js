@@ -47,7 +47,6 @@
     reconnecting: "Connexion perdue. Nouvelle tentative en cours…",
     unavailable:
       "L'assistant est momentanément indisponible. En cas d'urgence, appelez le 15 ou le 112.",
-    notReady: "La connexion n'est pas encore établie. Réessayez dans un instant.",
     noReply: "Pas de réponse pour le moment. Réessayez dans un instant.",
     state: {
       waiting: "Votre demande a été transmise : un membre de l'équipe va vous répondre ici.",
@@ -60,12 +59,13 @@
     },
   };
 
-  // Always on screen while the widget is open.
+  // Always on screen while the widget is open. The accessible name starts with the visible
+  // text (WCAG 2.5.3) and says the rest.
   const EMERGENCY_NUMBERS = [
-    { number: "15", detail: "SAMU", href: "tel:15" },
-    { number: "112", detail: "urgences", href: "tel:112" },
-    { number: "114", detail: "par SMS, personnes sourdes ou malentendantes", href: "sms:114" },
-    { number: "3114", detail: "prévention du suicide, 24 h/24", href: "tel:3114" },
+    { shown: "15 SAMU", name: "15 SAMU, urgence médicale", href: "tel:15" },
+    { shown: "112", name: "112, numéro d'urgence européen", href: "tel:112" },
+    { shown: "114 SMS", name: "114 SMS, pour les personnes sourdes ou malentendantes", href: "sms:114" },
+    { shown: "3114 suicide", name: "3114 suicide, prévention du suicide, gratuit, 24 h/24", href: "tel:3114" },
   ];
   const HUMAN_PAYLOAD = "/request_human";
   const REPLY_TIMEOUT_MS = 30000;
@@ -170,12 +170,7 @@
         "ul",
         {},
         EMERGENCY_NUMBERS.map((item) =>
-          el("li", {}, [
-            el("a", { href: item.href }, [
-              el("strong", { textContent: item.number }),
-              el("span", { textContent: " " + item.detail }),
-            ]),
-          ]),
+          el("li", {}, [el("a", { href: item.href, "aria-label": item.name, textContent: item.shown })]),
         ),
       ),
     ]);
@@ -213,9 +208,9 @@
       el("header", {}, [
         el("div", { className: "heading" }, [
           el("h2", { id: "aw-title", textContent: options.title || TEXT.title }),
-          el("p", { className: "disclaimer", textContent: TEXT.disclaimer }),
+          closeButton,
         ]),
-        el("div", { className: "header-actions" }, [restartButton, closeButton]),
+        el("p", { className: "disclaimer", textContent: TEXT.disclaimer }),
       ]),
       emergency,
       status,
@@ -224,6 +219,7 @@
       alert,
       el("div", { className: "actions" }, [humanButton]),
       form,
+      el("div", { className: "footer" }, [restartButton]),
     ]);
     root.append(stylesheet, panel, launcher);
     document.body.append(host);
@@ -291,17 +287,25 @@
     }
 
     // --- the conversation ---
+    // Messages written before the session is confirmed wait for it (sent after the history).
+    const pending = [];
+
     function send(text, shown) {
       showAlert("");
-      if (!ready) {
-        showAlert(TEXT.notReady);
-        return false;
-      }
       clearReplies();
       addMessage({ sender: "user", text: shown || text });
-      socket.emit("user_uttered", { message: text });
       showTyping(true);
-      return true;
+      if (ready) socket.emit("user_uttered", { message: text });
+      else pending.push({ text, shown });
+    }
+
+    function flushPending() {
+      for (const message of pending.splice(0)) {
+        clearReplies();
+        addMessage({ sender: "user", text: message.shown || message.text });
+        socket.emit("user_uttered", { message: message.text });
+        showTyping(true);
+      }
     }
 
     function renderHistory(messages) {
@@ -337,7 +341,10 @@
         ready = true;
         showAlert("");
       });
-      socket.on("history", (data) => renderHistory((data && data.messages) || []));
+      socket.on("history", (data) => {
+        renderHistory((data && data.messages) || []);
+        flushPending();
+      });
       socket.on("bot_uttered", (message) => {
         addMessage(message);
         addReplies(message.quick_replies);
@@ -408,7 +415,10 @@
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const text = input.value.trim();
-      if (text && send(text)) input.value = "";
+      if (text) {
+        send(text);
+        input.value = "";
+      }
       input.focus();
     });
 
