@@ -44,8 +44,9 @@ logger = logging.getLogger(__name__)
 
 ORIGINS_ENV = "WIDGET_ALLOWED_ORIGINS"
 # Largest socket.io packet accepted (bytes); bigger ones close the connection. A message of
-# MAX_MESSAGE_CHARS characters takes at most 4 bytes each in UTF-8, plus the envelope.
-MAX_PACKET_BYTES = 16 * 1024
+# MAX_MESSAGE_CHARS characters fits even when a client \u-escapes every one (12 bytes for a
+# character outside the BMP), with its envelope; longer ones get the `too_long` error.
+MAX_PACKET_BYTES = 32 * 1024
 
 ERRORS = {
     "no_session": "La conversation n'est pas encore prête. Réessayez dans un instant.",

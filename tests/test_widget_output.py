@@ -34,10 +34,15 @@ def test_paragraphs_become_bubbles_and_buttons_go_with_the_last():
             metadata={"utter_action": "utter_faq/x", "source": "fiche"},
         )
     )
+    bubble = {"sender": "bot", "author": "bot"}
     assert emitted == [
-        ("bot_uttered", {"sender": "bot", "text": "Réponse.", "quick_replies": [], "author": "bot"}, "session-1"),
-        ("bot_uttered", {"sender": "bot", "text": "Source : « Fiche »", "quick_replies": MENU, "author": "bot"}, "session-1"),
-    ]  # fmt: skip
+        ("bot_uttered", {**bubble, "text": "Réponse.", "quick_replies": []}, "session-1"),
+        (
+            "bot_uttered",
+            {**bubble, "text": "Source : « Fiche »", "quick_replies": MENU},
+            "session-1",
+        ),
+    ]
 
 
 def test_a_staff_message_is_marked_as_such():

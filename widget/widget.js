@@ -96,7 +96,7 @@
   }
 
   function luminance(hex) {
-    const match = /^#?([0-9a-f]{6})$/i.exec(hex || "");
+    const match = /^#([0-9a-f]{6})$/i.exec(hex || "");
     if (!match) return null;
     const channels = [0, 2, 4].map((i) => parseInt(match[1].slice(i, i + 2), 16) / 255);
     const [r, g, b] = channels.map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
