@@ -26,6 +26,7 @@ from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint
+from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -164,11 +165,14 @@ class SecureSocketIOInput(InputChannel):
         # A callable, because python-engineio reads an empty list as "check nothing".
         return isinstance(origin, str) and origin.rstrip("/") in self.origins
 
-    async def _tracker(self, session_id: str) -> Any:
+    async def _tracker(self, session_id: str, full: bool = False) -> DialogueStateTracker | None:
+        """The stored conversation: every session (`full`, for the history) or the latest one
+        (enough for the slots, which are carried over)."""
         agent = getattr(self.app.ctx, "agent", None) if self.app else None
         if agent is None or agent.tracker_store is None:
             return None
-        return await agent.tracker_store.retrieve_full_tracker(session_id)
+        store = agent.tracker_store
+        return await (store.retrieve_full_tracker if full else store.retrieve)(session_id)
 
     async def emit_handoff_state(self, session_id: str) -> None:
         if self.sio is None:
@@ -220,7 +224,7 @@ class SecureSocketIOInput(InputChannel):
             await enter_room(sio, sid, session_id)
             token = self.tokens.issue(session_id)
             await sio.emit("session_confirm", {"session_id": session_id, "token": token}, to=sid)
-            tracker = await self._tracker(session_id)
+            tracker = await self._tracker(session_id, full=True)
             await sio.emit("history", {"messages": history(tracker)}, to=sid)
             await sio.emit("handoff_state", {"state": tracker_handoff_state(tracker)}, to=sid)
 

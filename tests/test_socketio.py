@@ -280,6 +280,7 @@ def test_an_oversize_or_garbled_packet_drops_only_that_connection(stack):
         garbled = await RawSocket(stack).connect()
         for frame in ["42[pas du json", '42{"pas": "une liste"}', "4", "9zz", b"\x00\xff\x00"]:
             await garbled.send(frame)
+        await garbled.close()
         survivor = await WidgetClient(stack).connect()
         await survivor.start()
         replies = await survivor.say(FAQ)

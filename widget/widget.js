@@ -74,7 +74,8 @@
     if (!tag) return {};
     const data = tag.dataset;
     return {
-      server: data.server || new URL(tag.src, location.href).origin,
+      // By default, the server that served this file (even under a path prefix).
+      server: data.server || new URL(tag.src, location.href).href.replace(/\/widget\/widget\.js([?#].*)?$/, ""),
       title: data.title,
       primaryColor: data.primaryColor,
       greeting: data.greeting,
@@ -136,7 +137,7 @@
     let replyTimer = null;
 
     // --- the DOM, inside a shadow root so the host page's CSS cannot break it ---
-    const host = el("div", { id: "assistant-widget" });
+    const host = el("div", { id: "assistant-widget", lang: "fr" }); // read in French on any page
     host.style.setProperty("--aw-primary", primary);
     host.style.setProperty("--aw-on-primary", textColorOn(primary));
     host.style.display = "none"; // until the stylesheet has loaded
