@@ -33,6 +33,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from channels.user_text import MAX_MESSAGE_CHARS, clean_user_text
+from channels.widget_assets import assets_blueprint
 from channels.widget_history import (
     STAFF,
     bot_messages,
@@ -118,7 +119,8 @@ class WidgetOutput(OutputChannel):
 
 
 class WidgetSocketBlueprint(SocketBlueprint):
-    """Attaches socket.io to the app and hands the app to the channel (agent, HTTP API hook)."""
+    """Attaches socket.io to the app and hands the app to the channel (agent, widget files,
+    HTTP API hook)."""
 
     def __init__(
         self, sio: AsyncServer, socketio_path: str, on_app: Callable[[Sanic], None]
@@ -141,15 +143,20 @@ class SecureSocketIOInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         credentials = credentials or {}
-        return cls(socketio_path=credentials.get("socketio_path", "/socket.io"))
+        return cls(
+            socketio_path=credentials.get("socketio_path", "/socket.io"),
+            demo_page=bool(credentials.get("demo_page", False)),
+        )
 
     def __init__(
         self,
         socketio_path: str = "/socket.io",
+        demo_page: bool = False,
         tokens: SessionTokens | None = None,
         origins: frozenset[str] | None = None,
     ) -> None:
         self.socketio_path = socketio_path
+        self.demo_page = demo_page
         self.tokens = tokens or SessionTokens.from_env()
         self.origins = allowed_origins() if origins is None else origins
         if not self.origins:
@@ -186,6 +193,7 @@ class SecureSocketIOInput(InputChannel):
 
     def _on_app(self, app: Sanic) -> None:
         self.app = app
+        app.blueprint(assets_blueprint(self.demo_page))  # /widget/*, /demo
 
         async def after_api_write(request: Request, written: HTTPResponse) -> None:
             # Staff write into a conversation through Rasa's HTTP API (e.g. a `bot` event or

@@ -7,9 +7,6 @@ Covers the pitfalls of Rasa 3.6's own channel: replies lost with python-socketio
 from __future__ import annotations
 
 import asyncio
-import json
-import urllib.parse
-import urllib.request
 from collections.abc import Awaitable
 from typing import Any
 
@@ -21,7 +18,7 @@ from channels.socketio import ERRORS, MAX_PACKET_BYTES, enter_room
 from channels.user_text import MAX_MESSAGE_CHARS
 from channels.widget_session import SESSION_ID, SessionTokens
 from scripts.local_stack import Stack
-from tests.widget_client import RawSocket, WidgetClient
+from tests.widget_client import RawSocket, WidgetClient, post_events
 
 DISALLOWED_ORIGIN = "http://evil.example"
 FAQ = "c'est quoi un cancer réfractaire ?"
@@ -37,19 +34,6 @@ def texts(messages: list[dict]) -> str:
 
 def user_texts(stack: Stack, session_id: str) -> list[str]:
     return [e["text"] for e in stack.tracker_events(session_id) if e["event"] == "user"]
-
-
-def post_events(stack: Stack, session_id: str, events: list[dict]) -> None:
-    """Writes into a conversation as staff will: Rasa's HTTP API, output to its latest channel."""
-    query = urllib.parse.urlencode(
-        {"token": stack.api_token, "output_channel": "latest", "execute_side_effects": "true"}
-    )
-    url = f"{stack.rasa_url}/conversations/{session_id}/tracker/events?{query}"
-    request = urllib.request.Request(
-        url, data=json.dumps(events).encode(), headers={"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        assert response.status == 200
 
 
 def test_a_reply_arrives(stack):

@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from scripts.local_stack import Stack
+from tests.widget_client import post_events
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -162,6 +163,24 @@ def test_asking_for_a_person_shows_the_waiting_state(page: Page, stack: Stack):
     expect(log(page)).to_contain_text("Un membre de l'équipe va vous répondre.")  # the change
     page.reload()  # the waiting state is the server's, not the page's
     expect(page.get_by_role("status").first).to_contain_text("Votre demande a été transmise")
+
+
+def test_a_person_takes_over_then_hands_back(page: Page, stack: Stack):
+    open_widget(page, stack.demo_page)
+    page.get_by_role("button", name=HUMAN).click()
+    status = page.get_by_role("status").first
+    expect(status).to_contain_text("Votre demande a été transmise")
+    session_id = stored_session(page)
+    taken = {"event": "slot", "name": "handoff", "value": {"status": "taken"}}
+    said = {"event": "bot", "text": "Bonjour, ici Claire.", "metadata": {"author": "staff"}}
+    post_events(stack, session_id, [taken, said])
+    expect(page.locator(".msg.staff")).to_have_text("Membre de l'équipe : Bonjour, ici Claire.")
+    expect(status).to_have_text("Un membre de l'équipe a pris le relais et vous répond ici.")
+    expect(log(page)).to_contain_text("Un membre de l'équipe a pris le relais.")
+    post_events(stack, session_id, [{"event": "slot", "name": "handoff", "value": None}])
+    expect(log(page)).to_contain_text("L'assistant a repris la conversation.")
+    expect(status).to_be_empty()
+    expect(page.get_by_role("button", name=HUMAN)).to_be_visible()
 
 
 def test_keyboard_only(page: Page, stack: Stack):

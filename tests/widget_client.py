@@ -10,12 +10,28 @@ from __future__ import annotations
 
 import asyncio
 import json
+import urllib.parse
+import urllib.request
 from typing import Any
 
 import socketio
 import websockets
 
 from scripts.local_stack import Stack
+
+
+def post_events(stack: Stack, session_id: str, events: list[dict]) -> None:
+    """Writes into a conversation as staff will: Rasa's HTTP API, output to its latest channel."""
+    query = urllib.parse.urlencode(
+        {"token": stack.api_token, "output_channel": "latest", "execute_side_effects": "true"}
+    )
+    url = f"{stack.rasa_url}/conversations/{session_id}/tracker/events?{query}"
+    request = urllib.request.Request(
+        url, data=json.dumps(events).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        assert response.status == 200
+
 
 EVENTS = ("session_confirm", "history", "bot_uttered", "handoff_state", "error")
 TIMEOUT_S = 60
