@@ -179,7 +179,7 @@ def test_a_person_takes_over_then_hands_back(page: Page, stack: Stack):
     expect(log(page)).to_contain_text("Un membre de l'équipe a pris le relais.")
     post_events(stack, session_id, [{"event": "slot", "name": "handoff", "value": None}])
     expect(log(page)).to_contain_text("L'assistant a repris la conversation.")
-    expect(status).to_be_empty()
+    expect(page.locator(".status")).to_be_hidden()  # no banner while the assistant answers
     expect(page.get_by_role("button", name=HUMAN)).to_be_visible()
 
 

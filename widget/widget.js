@@ -279,6 +279,7 @@
     }
 
     function showState(next) {
+      if (!["bot", "waiting", "human"].includes(next)) next = "bot";
       const previous = state;
       state = next;
       status.textContent = TEXT.state[next] || "";
@@ -342,9 +343,11 @@
         ready = true;
         showAlert("");
       });
+      // After a (re)connection: session_confirm, history, then handoff_state.
+      let resumed = false;
       socket.on("history", (data) => {
         renderHistory((data && data.messages) || []);
-        flushPending();
+        resumed = true;
       });
       socket.on("bot_uttered", (message) => {
         addMessage(message);
@@ -355,8 +358,12 @@
         }
       });
       socket.on("handoff_state", (data) => {
-        showTyping(false);
+        showTyping(false); // also marks the end of a turn
         showState(data && data.state);
+        if (resumed) {
+          resumed = false;
+          flushPending();
+        }
       });
       socket.on("error", (data) => {
         showTyping(false);
