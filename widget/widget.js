@@ -289,7 +289,7 @@
     }
 
     // --- the conversation ---
-    // Messages written before the session is confirmed wait for it (sent after the history).
+    // Messages written before the session is ready (history shown) wait for it.
     const pending = [];
 
     function send(text, shown) {
@@ -340,7 +340,6 @@
       });
       socket.on("session_confirm", (data) => {
         if (local && data && data.token) local.setItem(tokenKey, data.token);
-        ready = true;
         showAlert("");
       });
       // After a (re)connection: session_confirm, history, then handoff_state.
@@ -361,7 +360,9 @@
         showTyping(false); // also marks the end of a turn
         showState(data && data.state);
         if (resumed) {
+          // Only now: a message sent earlier would be wiped from view by the history.
           resumed = false;
+          ready = true;
           flushPending();
         }
       });
