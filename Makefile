@@ -9,6 +9,10 @@ BIN         := $(VENV)/bin
 RASA        := $(BIN)/rasa
 UV_VERSION  := 0.13.9
 MODEL       := models/assistant.tar.gz
+# The widget's npm packages (socket.io client), installed from widget/package-lock.json.
+WIDGET_DEPS := widget/node_modules/.package-lock.json
+# Browser tests drive Debian's chromium (Playwright's own browser download cannot work here).
+SUDO        := $(if $(filter 0,$(shell id -u)),,sudo)
 RASA_PORT   ?= 5005
 ACTION_PORT ?= 5055
 
@@ -36,8 +40,16 @@ $(VENV)/.installed: requirements.lock scripts/find-python310.sh
 	$(BIN)/uv pip sync --python $(BIN)/python --quiet requirements.lock
 	@touch $@
 
+$(WIDGET_DEPS): widget/package.json widget/package-lock.json
+	cd widget && npm ci --no-audit --no-fund
+	@touch $@
+
 .PHONY: install
-install: $(VENV)/.installed ## Create .venv with Python 3.10 and install the locked dependencies
+install: $(VENV)/.installed $(WIDGET_DEPS) ## Create .venv (Python 3.10) and widget/node_modules from the lock files
+
+.PHONY: browser
+browser: ## Install Debian's chromium for the browser tests, if missing
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }
 
 .PHONY: lock
 lock: $(VENV)/.installed ## Re-generate requirements.lock from pyproject.toml
@@ -60,7 +72,7 @@ validate: $(VENV)/.installed ## Check data and domain for conflicts and mistakes
 # --- run --------------------------------------------------------------------
 
 .PHONY: run
-run: $(MODEL) ## Start the assistant and its action server, then chat in the terminal
+run: $(MODEL) $(WIDGET_DEPS) ## Start the assistant (+ widget demo page) and its action server, then chat in the terminal
 	@mkdir -p var
 	$(BIN)/python -m scripts.run_local --rasa-port $(RASA_PORT) --action-port $(ACTION_PORT)
 
@@ -83,7 +95,7 @@ format: $(VENV)/.installed ## Format the Python code
 	$(BIN)/ruff check --fix actions channels components policies scripts tests
 
 .PHONY: test
-test: lint validate $(MODEL) ## Every test: lint, data validation, pytest, conversations, NLU gate
+test: lint validate $(MODEL) $(WIDGET_DEPS) browser ## Every test: lint, data validation, pytest (with the browser), conversations, NLU gate
 	$(BIN)/pytest
 	$(MAKE) --no-print-directory test-stories evaluate
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -23,6 +25,10 @@ RASA = str(Path(sys.executable).with_name("rasa"))
 DEFAULT_MODEL = PROJECT / "models" / "assistant.tar.gz"
 # Generous: loading the model takes minutes when other test stacks share the 2 cores.
 STARTUP_TIMEOUT_S = 600
+SECRET_ENV = "WIDGET_SESSION_SECRET"
+ORIGINS_ENV = "WIDGET_ALLOWED_ORIGINS"
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -30,10 +36,17 @@ class Stack:
     rasa_url: str
     action_url: str
     api_token: str | None = None
+    # The website widget's settings (channels/socketio.py) this Rasa server runs with.
+    widget_secret: str = ""
+    allowed_origins: tuple[str, ...] = ()
 
     @property
     def rest_webhook(self) -> str:
         return f"{self.rasa_url}/webhooks/rest/webhook"
+
+    @property
+    def demo_page(self) -> str:
+        return f"{self.rasa_url}/demo"
 
     def tracker_events(self, sender_id: str) -> list[dict]:
         """The conversation's events, through Rasa's HTTP API (needs `api_token`)."""
@@ -43,12 +56,30 @@ class Stack:
             return json.load(response)["events"]
 
 
+def widget_settings(rasa_port: int) -> dict[str, str]:
+    """The widget channel's environment for a local run: the caller's, else a secret made for
+    this run only (sessions do not survive a restart) and the server's own Origins."""
+    origins = f"http://127.0.0.1:{rasa_port},http://localhost:{rasa_port}"
+    settings = {
+        SECRET_ENV: os.environ.get(SECRET_ENV) or secrets.token_urlsafe(32),
+        ORIGINS_ENV: os.environ.get(ORIGINS_ENV) or origins,
+    }
+    if not os.environ.get(SECRET_ENV):
+        logger.warning(
+            "%s is not set: a random secret was generated for this run; widget "
+            "conversations will not be resumed after a restart",
+            SECRET_ENV,
+        )
+    return settings
+
+
 def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = {**os.environ, **(extra or {})}
+    env = dict(os.environ)
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     env["SANIC_HOST"] = "127.0.0.1"
+    env.update(extra or {})
     return env
 
 
@@ -126,15 +157,24 @@ def running_stack(
     api_token: str | None = None,
     with_actions: bool = True,
     model: Path = DEFAULT_MODEL,
+    widget: dict[str, str] | None = None,
     rasa_env: dict[str, str] | None = None,
     rasa_args: tuple[str, ...] = (),
 ) -> Iterator[Stack]:
     """Runs the action server (unless `with_actions` is False) and Rasa until the block exits.
 
-    `rasa_env` adds environment variables for Rasa (e.g. a channel's settings), `rasa_args`
+    `widget` is the socket.io channel's environment (default: widget_settings()),
+    `rasa_env` more environment variables for Rasa (e.g. WhatsApp settings), `rasa_args`
     command-line options (e.g. --debug).
     """
-    stack = Stack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", api_token)
+    widget = widget or widget_settings(rasa_port)
+    stack = Stack(
+        f"http://127.0.0.1:{rasa_port}",
+        f"http://127.0.0.1:{action_port}",
+        api_token,
+        widget_secret=widget[SECRET_ENV],
+        allowed_origins=tuple(widget[ORIGINS_ENV].split(",")),
+    )
     actions = start_action_server(action_port, log_dir / "actions.log") if with_actions else None
     rasa = None
     try:
@@ -146,7 +186,7 @@ def running_stack(
             model=model,
             endpoints=endpoints or PROJECT / "endpoints.yml",
             extra_args=(*api_args(api_token), *rasa_args),
-            env=rasa_env,
+            env={**widget, **(rasa_env or {})},
         )
         wait_until_up(f"{stack.rasa_url}/", rasa, STARTUP_TIMEOUT_S)
         yield stack

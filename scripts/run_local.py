@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import time
 import urllib.request
@@ -54,10 +55,12 @@ def main() -> None:
     parser.add_argument("--rasa-port", type=int, default=5005)
     parser.add_argument("--action-port", type=int, default=5055)
     args = parser.parse_args()
+    logging.basicConfig(format="%(levelname)s %(message)s")
     logs = PROJECT / "var" / "logs"
     print(f"Démarrage du serveur d'actions et de Rasa (journaux dans {logs})...")
     with running_stack(args.rasa_port, args.action_port, logs) as stack:
         print(f"Assistant prêt. Canal REST : POST {stack.rest_webhook}")
+        print(f"Page de démonstration du widget : {stack.demo_page}")
         if sys.stdin.isatty():
             chat(stack.rest_webhook)
         else:

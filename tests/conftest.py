@@ -57,15 +57,30 @@ def require_model() -> None:
 
 
 @pytest.fixture(scope="session")
-def stack(stack_dir: Path) -> Stack:
-    """A real Rasa server and action server on loopback, with their own SQLite tracker store."""
+def embed_port() -> int:
+    """Port of a third-party page embedding the widget (test_widget_browser.py): allowed."""
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def stack(stack_dir: Path, embed_port: int) -> Stack:
+    """A real Rasa server and action server on loopback, with their own SQLite tracker store.
+
+    Its website widget channel (channels/socketio.py) accepts the Origins of the server's own
+    demo page and of the page on `embed_port`, with a session secret made for this run.
+    """
     require_model()
     action_port, rasa_port = free_port(), free_port()
     endpoints = write_endpoints(stack_dir, action_port)
     token = secrets.token_urlsafe(24)
+    widget = {
+        "WIDGET_SESSION_SECRET": secrets.token_urlsafe(32),
+        "WIDGET_ALLOWED_ORIGINS": f"http://127.0.0.1:{rasa_port},http://127.0.0.1:{embed_port}",
+    }
     with running_stack(
-        rasa_port, action_port, stack_dir / "logs", endpoints=endpoints, api_token=token
-    ) as running:
+        rasa_port, action_port, stack_dir / "logs",
+        endpoints=endpoints, api_token=token, widget=widget,
+    ) as running:  # fmt: skip
         yield running
 
 

@@ -1,0 +1,261 @@
+"""socket.io channel of the website widget, replacing Rasa's SocketIOInput.
+
+What it changes from Rasa 3.6's channel (see /shared/rasa-3.6-pitfalls.md):
+- the server issues the session id (channels/widget_session.py); a client comes back to its
+  conversation with a signed token and can never pick an id, nor send into another session;
+- `enter_room` is awaited when it is a coroutine (python-socketio >= 5.10), so replies arrive;
+- Origins are checked against WIDGET_ALLOWED_ORIGINS (Rasa switches the check off);
+- oversize, malformed and binary events get an `error` event, never an exception;
+- the history and the handoff state (`bot` / `waiting` / `human`) are sent on connection and
+  after every turn, and after staff write into the conversation through the HTTP API;
+- get_output_channel() emits to the session's room, so messages posted through
+  `POST /conversations/{id}/tracker/events?output_channel=latest` reach the widget.
+
+Events: client → server `session_request {token?}`, `user_uttered {message}`;
+server → client `session_confirm {session_id, token}`, `history {messages}`,
+`bot_uttered {text, quick_replies, author}`, `handoff_state {state}`, `error {code, message}`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.socketio import SocketBlueprint
+from rasa.shared.core.trackers import DialogueStateTracker
+from sanic import Blueprint, Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from socketio import AsyncServer
+
+from channels.user_text import MAX_MESSAGE_CHARS, clean_user_text
+from channels.widget_assets import assets_blueprint
+from channels.widget_history import (
+    STAFF,
+    bot_messages,
+    history,
+    tracker_handoff_state,
+)
+from channels.widget_session import SessionTokens, new_session_id
+
+logger = logging.getLogger(__name__)
+
+ORIGINS_ENV = "WIDGET_ALLOWED_ORIGINS"
+# Largest socket.io packet accepted (bytes); bigger ones close the connection. A message of
+# MAX_MESSAGE_CHARS characters fits even when a client \u-escapes every one (12 bytes for a
+# character outside the BMP), with its envelope; longer ones get the `too_long` error.
+MAX_PACKET_BYTES = 32 * 1024
+
+ERRORS = {
+    "no_session": "La conversation n'est pas encore prête. Réessayez dans un instant.",
+    "malformed": "Ce message n'a pas pu être lu. Écrivez votre question en texte.",
+    "too_long": (
+        f"Votre message est trop long ({MAX_MESSAGE_CHARS} caractères au maximum). "
+        "Raccourcissez-le, puis envoyez-le de nouveau."
+    ),
+    "empty": "Votre message est vide.",
+    "server": (
+        "Une erreur est survenue : votre message n'a pas pu être traité. Réessayez dans un "
+        "instant. En cas d'urgence, appelez le 15 ou le 112."
+    ),
+}
+
+
+def allowed_origins(value: str | None = None) -> frozenset[str]:
+    """The comma-separated Origins of WIDGET_ALLOWED_ORIGINS, without trailing slashes."""
+    value = os.environ.get(ORIGINS_ENV, "") if value is None else value
+    return frozenset(origin.strip().rstrip("/") for origin in value.split(",") if origin.strip())
+
+
+async def enter_room(sio: AsyncServer, sid: str, room: str) -> None:
+    # python-socketio 5.9 returns None here, >= 5.10 a coroutine that must be awaited.
+    result = sio.enter_room(sid, room)
+    if inspect.isawaitable(result):
+        await result
+
+
+async def leave_room(sio: AsyncServer, sid: str, room: str) -> None:
+    result = sio.leave_room(sid, room)
+    if inspect.isawaitable(result):
+        await result
+
+
+class WidgetOutput(OutputChannel):
+    """Sends the bot's (or staff's) messages to every socket of a session's room."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "socketio"
+
+    def __init__(self, sio: AsyncServer, bot_message_evt: str = "bot_uttered") -> None:
+        self.sio = sio
+        self.bot_message_evt = bot_message_evt
+
+    async def _send(self, session_id: str, text: str, buttons: list | None, author: Any) -> None:
+        # `author` comes from the bot event's metadata (staff console: {"author": "staff"}).
+        author = STAFF if author == STAFF else "bot"
+        for message in bot_messages(text, buttons, author):
+            await self.sio.emit(self.bot_message_evt, message, to=session_id)
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self._send(recipient_id, text, None, kwargs.get("author"))
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        await self._send(recipient_id, text, buttons, kwargs.get("author"))
+
+    async def send_quick_replies(
+        self, recipient_id: str, text: str, quick_replies: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        await self._send(recipient_id, text, quick_replies, kwargs.get("author"))
+
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        logger.warning("the widget shows no images; image not sent")
+
+
+class WidgetSocketBlueprint(SocketBlueprint):
+    """Attaches socket.io to the app and hands the app to the channel (agent, widget files,
+    HTTP API hook)."""
+
+    def __init__(
+        self, sio: AsyncServer, socketio_path: str, on_app: Callable[[Sanic], None]
+    ) -> None:
+        super().__init__(sio, socketio_path, "widget_socketio", __name__)
+        self.ctx.on_app = on_app  # Sanic forbids attributes on blueprints, not on ctx
+
+    def register(self, app: Sanic, options: dict[str, Any]) -> None:
+        self.ctx.on_app(app)
+        super().register(app, options)
+
+
+class SecureSocketIOInput(InputChannel):
+    """The widget's socket.io channel (credentials.yml: channels.socketio.SecureSocketIOInput)."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "socketio"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        credentials = credentials or {}
+        return cls(
+            socketio_path=credentials.get("socketio_path", "/socket.io"),
+            demo_page=bool(credentials.get("demo_page", False)),
+        )
+
+    def __init__(
+        self,
+        socketio_path: str = "/socket.io",
+        demo_page: bool = False,
+        tokens: SessionTokens | None = None,
+        origins: frozenset[str] | None = None,
+    ) -> None:
+        self.socketio_path = socketio_path
+        self.demo_page = demo_page
+        self.tokens = tokens or SessionTokens.from_env()
+        self.origins = allowed_origins() if origins is None else origins
+        if not self.origins:
+            logger.warning("%s is empty: no web page can open the widget", ORIGINS_ENV)
+        self.sio: AsyncServer | None = None
+        self.app: Sanic | None = None
+        self.sessions: dict[str, str] = {}  # socket id -> session id
+
+    def get_output_channel(self) -> OutputChannel | None:
+        return WidgetOutput(self.sio) if self.sio is not None else None
+
+    def _origin_allowed(self, origin: str | None, environ: object = None) -> bool:
+        # A callable, because python-engineio reads an empty list as "check nothing".
+        return isinstance(origin, str) and origin.rstrip("/") in self.origins
+
+    async def _tracker(self, session_id: str, full: bool = False) -> DialogueStateTracker | None:
+        """The stored conversation: every session (`full`, for the history) or the latest one
+        (enough for the slots, which are carried over)."""
+        agent = getattr(self.app.ctx, "agent", None) if self.app else None
+        if agent is None or agent.tracker_store is None:
+            return None
+        store = agent.tracker_store
+        return await (store.retrieve_full_tracker if full else store.retrieve)(session_id)
+
+    async def emit_handoff_state(self, session_id: str) -> None:
+        if self.sio is None:
+            return
+        state = tracker_handoff_state(await self._tracker(session_id))
+        await self.sio.emit("handoff_state", {"state": state}, to=session_id)
+
+    async def _error(self, sid: str, code: str) -> None:
+        assert self.sio is not None
+        await self.sio.emit("error", {"code": code, "message": ERRORS[code]}, to=sid)
+
+    def _on_app(self, app: Sanic) -> None:
+        self.app = app
+        app.blueprint(assets_blueprint(self.demo_page))  # /widget/*, /demo
+
+        async def after_api_write(request: Request, written: HTTPResponse) -> None:
+            # Staff write into a conversation through Rasa's HTTP API (e.g. a `bot` event or
+            # the `handoff` slot): tell the widget who answers now.
+            conversation_id = (request.match_info or {}).get("conversation_id")
+            if conversation_id and request.method in ("POST", "PUT") and written.status < 400:
+                await self.emit_handoff_state(conversation_id)
+
+        app.register_middleware(after_api_write, "response")
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        sio = AsyncServer(
+            async_mode="sanic",
+            cors_allowed_origins=self._origin_allowed,
+            max_http_buffer_size=MAX_PACKET_BYTES,
+        )
+        self.sio = sio
+        bp = WidgetSocketBlueprint(sio, self.socketio_path, self._on_app)
+
+        @bp.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @sio.on("disconnect")
+        async def disconnect(sid: str) -> None:
+            self.sessions.pop(sid, None)
+
+        @sio.on("session_request")
+        async def session_request(sid: str, *args: Any) -> None:
+            data = args[0] if len(args) == 1 and isinstance(args[0], dict) else {}
+            session_id = self.tokens.session_of(data.get("token")) or new_session_id()
+            previous = self.sessions.get(sid)
+            if previous and previous != session_id:
+                await leave_room(sio, sid, previous)
+            self.sessions[sid] = session_id
+            await enter_room(sio, sid, session_id)
+            token = self.tokens.issue(session_id)
+            await sio.emit("session_confirm", {"session_id": session_id, "token": token}, to=sid)
+            tracker = await self._tracker(session_id, full=True)
+            await sio.emit("history", {"messages": history(tracker)}, to=sid)
+            await sio.emit("handoff_state", {"state": tracker_handoff_state(tracker)}, to=sid)
+
+        @sio.on("user_uttered")
+        async def user_uttered(sid: str, *args: Any) -> None:
+            session_id = self.sessions.get(sid)
+            if session_id is None:
+                return await self._error(sid, "no_session")
+            data = args[0] if len(args) == 1 else None
+            if not isinstance(data, dict) or not isinstance(data.get("message"), str):
+                return await self._error(sid, "malformed")
+            if len(data["message"]) > MAX_MESSAGE_CHARS:
+                return await self._error(sid, "too_long")
+            text = clean_user_text(data["message"])
+            if not text:
+                return await self._error(sid, "empty")
+            # Client metadata is ignored: nothing but the cleaned text enters the tracker.
+            message = UserMessage(text, WidgetOutput(sio), session_id, input_channel=self.name())
+            try:
+                await on_new_message(message)
+            except Exception:
+                logger.exception("the widget message could not be handled")
+                return await self._error(sid, "server")
+            await self.emit_handoff_state(session_id)
+
+        return bp
