@@ -58,7 +58,8 @@ lock: $(VENV)/.installed ## Re-generate requirements.lock from pyproject.toml
 
 # --- model ------------------------------------------------------------------
 
-$(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
+# Order-only on the environment: a new dev tool in the lock must not force a retraining.
+$(MODEL): $(TRAINING_INPUTS) | $(VENV)/.installed
 	$(RASA) train --fixed-model-name assistant --out models
 	@touch $@
 
@@ -101,7 +102,7 @@ test: lint validate $(MODEL) $(WIDGET_DEPS) browser ## Every test: lint, data va
 
 .PHONY: test-stories
 test-stories: $(MODEL) ## End-to-end conversation tests (tests/e2e), failing on any wrong prediction
-	$(RASA) test core --model $(MODEL) --stories tests/e2e --out results/e2e \
+	$(RASA) test core --e2e --model $(MODEL) --stories tests/e2e --out results/e2e \
 	  --fail-on-prediction-errors
 
 .PHONY: evaluate
