@@ -14,8 +14,9 @@ from actions.faq_catalogue import FaqEntry, faq_entries, question_button
 logger = logging.getLogger(__name__)
 
 MAX_SUGGESTIONS = 3
-# Below this, a FAQ answer is too far from the message to be worth suggesting.
-MIN_SUGGESTION_CONFIDENCE = 0.1
+# Below this, a FAQ answer is too far from the message to be worth suggesting. A bare
+# keyword ("traitement") spreads the ranking over many answers, hence a low floor.
+MIN_SUGGESTION_CONFIDENCE = 0.05
 
 
 def closest_faq_entries(latest_message: dict[str, Any], domain: dict[str, Any]) -> list[FaqEntry]:

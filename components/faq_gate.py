@@ -15,7 +15,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 FAQ_INTENT = "faq"
@@ -37,11 +37,12 @@ class FaqAnswerGate(GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"threshold": 0.5, "ambiguity_threshold": 0.1}
+        return {"threshold": 0.5, "ambiguity_threshold": 0.1, "single_word_threshold": 0.6}
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.threshold = float(config["threshold"])
         self.margin = float(config["ambiguity_threshold"])
+        self.single_word_threshold = float(config.get("single_word_threshold", self.threshold))
 
     @classmethod
     def create(
@@ -58,12 +59,18 @@ class FaqAnswerGate(GraphComponent):
             self._gate(message)
         return messages
 
+    def threshold_for(self, message: Message) -> float:
+        """A bare keyword ("métastases") names a topic, not a question: it needs a surer answer,
+        otherwise it gets the topic's questions as suggestions."""
+        single_word = len(str(message.get(TEXT) or "").split()) <= 1
+        return max(self.threshold, self.single_word_threshold) if single_word else self.threshold
+
     def _gate(self, message: Message) -> None:
         intent = message.get(INTENT) or {}
         if intent.get(INTENT_NAME_KEY) != FAQ_INTENT:
             return
         selector = (message.get("response_selector") or {}).get(FAQ_INTENT)
-        if faq_answer_is_sure(selector, self.threshold, self.margin):
+        if faq_answer_is_sure(selector, self.threshold_for(message), self.margin):
             return
         confidence = (selector or {}).get("response", {}).get("confidence") or 0.0
         fallback = {INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": confidence}

@@ -17,8 +17,8 @@ def selector(best: float, runner_up: float) -> dict:
     }
 
 
-def faq_message(best: float, runner_up: float) -> Message:
-    message = Message(data={"text": "question"})
+def faq_message(best: float, runner_up: float, text: str = "c'est quoi une RCP ?") -> Message:
+    message = Message(data={"text": text})
     message.set("intent", {"name": "faq", "confidence": 0.99}, add_to_output=True)
     message.set("intent_ranking", [{"name": "faq", "confidence": 0.99}], add_to_output=True)
     message.set("response_selector", {"faq": selector(best, runner_up)}, add_to_output=True)
@@ -62,3 +62,13 @@ def test_gate_ignores_other_intents():
     message.set("intent", {"name": "greet", "confidence": 0.97}, add_to_output=True)
     [message] = gate.process([message])
     assert message.get("intent")["name"] == "greet"
+
+
+def test_a_bare_keyword_needs_a_surer_answer():
+    gate = FaqAnswerGate(
+        {"threshold": 0.35, "ambiguity_threshold": 0.1, "single_word_threshold": 0.6}
+    )
+    [keyword] = gate.process([faq_message(0.5, 0.05, text="métastases")])
+    [question] = gate.process([faq_message(0.5, 0.05, text="les métastases disparaissent ?")])
+    assert keyword.get("intent")["name"] == "nlu_fallback"
+    assert question.get("intent")["name"] == "faq"
