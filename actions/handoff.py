@@ -91,7 +91,7 @@ class ActionEmergency(Action):
 
 
 class ActionHandoffReminder(Action):
-    """While handed off: tells the user a person will answer, at most once in a while."""
+    """While waiting for a person: tells the user one will answer, at most once in a while."""
 
     def name(self) -> str:
         return "action_handoff_reminder"
@@ -100,6 +100,8 @@ class ActionHandoffReminder(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         record = dict(tracker.get_slot(HANDOFF_SLOT) or {})
+        if record.get("status") != "waiting":
+            return []  # a person holds the conversation and answers it: no reminder
         reminded_at = record.get("reminded_at")
         current = now()
         if reminded_at and current - datetime.fromisoformat(reminded_at) < REMINDER_INTERVAL:

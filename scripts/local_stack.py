@@ -22,11 +22,13 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
 RASA = str(Path(sys.executable).with_name("rasa"))
+GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 DEFAULT_MODEL = PROJECT / "models" / "assistant.tar.gz"
 # Generous: loading the model takes minutes when other test stacks share the 2 cores.
 STARTUP_TIMEOUT_S = 600
 SECRET_ENV = "WIDGET_SESSION_SECRET"
 ORIGINS_ENV = "WIDGET_ALLOWED_ORIGINS"
+CONSOLE_SECRET_ENV = "CONSOLE_SECRET_KEY"
 
 logger = logging.getLogger(__name__)
 
@@ -194,3 +196,53 @@ def running_stack(
         for process in (rasa, actions):
             if process is not None:
                 stop(process)
+
+
+def console_settings(stack: Stack, tracker_db: Path, console_db: Path) -> dict[str, str]:
+    """The staff console's environment for a local run next to `stack` (plain http on
+    loopback, hence cookies without the Secure flag)."""
+    if not stack.api_token:
+        raise ValueError("the console needs Rasa's HTTP API, hence a stack with an api_token")
+    secret = os.environ.get(CONSOLE_SECRET_ENV)
+    if not secret:
+        secret = secrets.token_urlsafe(48)
+        logger.warning("%s is not set: console sign-ins end with this run", CONSOLE_SECRET_ENV)
+    return {
+        CONSOLE_SECRET_ENV: secret,
+        "CONSOLE_SECURE_COOKIES": "false",
+        "CONSOLE_DATABASE_URL": f"sqlite:///{console_db}",
+        "TRACKER_DATABASE_URL": f"sqlite:///{tracker_db}",
+        "RASA_URL": stack.rasa_url,
+        "RASA_API_TOKEN": stack.api_token,
+    }
+
+
+def console_command(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
+    """`python -m console <args>` with the console's environment; returns what it printed."""
+    result = subprocess.run(
+        [sys.executable, "-m", "console", *args],
+        cwd=PROJECT,
+        env=_env(env),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"console {args[0]} failed: {result.stderr.strip()[-2000:]}")
+    return result.stdout
+
+
+@contextlib.contextmanager
+def running_console(port: int, log: Path, env: dict[str, str]) -> Iterator[str]:
+    """Migrates the console's database and serves the console (gunicorn) until the block exits."""
+    console_command(env, "migrate", "--no-input")
+    url = f"http://127.0.0.1:{port}"
+    command = [GUNICORN, "console.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+               "--access-logfile", "-"]  # fmt: skip
+    server = _spawn(command, log, env)
+    try:
+        wait_until_up(f"{url}/connexion/", server, STARTUP_TIMEOUT_S)
+        yield url
+    finally:
+        stop(server)

@@ -103,6 +103,14 @@ def test_reminder_is_sent_at_most_once_in_a_while(monkeypatch):
     assert [m["response"] for m in messages] == ["utter_handoff_reminder"]
 
 
+def test_no_reminder_once_a_person_has_taken_the_conversation(monkeypatch):
+    record = {"status": "taken", "reason": "clinical", "taken_by": "claire", "reminded_at": None}
+    messages, events = run(
+        ActionHandoffReminder(), tracker("faq", handoff_slot=record), MONDAY_NOON, monkeypatch
+    )
+    assert messages == [] and events == []
+
+
 DOMAIN = Domain.from_yaml(
     """
 version: "3.1"

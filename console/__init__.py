@@ -1,0 +1,1 @@
+"""Support staff console: the handoff queue, transcripts, review and data retention (Django)."""
