@@ -1,15 +1,34 @@
-"""Shared fixtures: the project's data as Rasa loads it, and a real running assistant."""
+"""Shared fixtures: the project's data as Rasa loads it, a real running assistant, and the
+staff console (in-process for pytest-django, or served by gunicorn next to the assistant)."""
 
 from __future__ import annotations
 
+import os
 import secrets
 import socket
+from dataclasses import dataclass
 from pathlib import Path
 
+import django
 import pytest
 import yaml
 
-from scripts.local_stack import DEFAULT_MODEL, PROJECT, Stack, running_stack
+from scripts.local_stack import (
+    DEFAULT_MODEL,
+    PROJECT,
+    Stack,
+    console_command,
+    console_settings,
+    running_console,
+    running_stack,
+)
+
+# The console's settings (console/settings.py) for the in-process Django tests: a key made
+# for this run, plain-http cookies for the test client. pytest-django reads them at setup.
+os.environ.setdefault("CONSOLE_SECRET_KEY", secrets.token_urlsafe(48))
+os.environ.setdefault("CONSOLE_SECURE_COOKIES", "false")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
+django.setup()
 
 
 @pytest.fixture(scope="session")
@@ -108,3 +127,24 @@ def whatsapp_stack(tmp_path_factory: pytest.TempPathFactory):
             yield WhatsAppStack(running, provider, workdir)
     finally:
         provider.stop()
+
+
+@dataclass(frozen=True)
+class ConsoleServer:
+    url: str
+    env: dict[str, str]
+
+    def create_account(self, username: str, password: str, admin: bool = False) -> None:
+        options = ("--admin",) if admin else ()
+        console_command(
+            self.env, "createstaff", username, *options, "--password-stdin", stdin=password + "\n"
+        )
+
+
+@pytest.fixture(scope="session")
+def console_server(stack: Stack, stack_dir: Path) -> ConsoleServer:
+    """The staff console served by gunicorn, reading the test stack's tracker store and
+    writing into its conversations through the stack's HTTP API."""
+    env = console_settings(stack, stack_dir / "tracker.db", stack_dir / "console.db")
+    with running_console(free_port(), stack_dir / "logs" / "console.log", env) as url:
+        yield ConsoleServer(url, env)
