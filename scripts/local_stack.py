@@ -146,8 +146,9 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def api_args(api_token: str | None) -> tuple[str, ...]:
-    """Rasa's HTTP API is only ever enabled with a token (never open)."""
-    return ("--enable-api", "--auth-token", api_token) if api_token else ()
+    """Rasa's HTTP API is only ever enabled with a token (never open). One argument, joined
+    with "=": a token starting with "-" (token_urlsafe gives one in 64) is not an option."""
+    return ("--enable-api", f"--auth-token={api_token}") if api_token else ()
 
 
 @contextlib.contextmanager
