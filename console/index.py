@@ -55,6 +55,7 @@ def rebuild(sender_id: str) -> Conversation | None:
         "last_message_at": summary.last_message_at,
         "status": summary.status,
         "user_messages": summary.user_messages,
+        "first_message": summary.questions[0][1][:200] if summary.questions else "",
         "handoff_status": handoff.get("status") or HandoffStatus.NONE,
         "handoff_reason": handoff.get("reason") or "",
         "handoff_urgent": bool(handoff.get("urgent")),

@@ -43,6 +43,7 @@ class Conversation(models.Model):
     last_message_at = models.DateTimeField(db_index=True)
     status = models.CharField(max_length=16, choices=Status.choices)
     user_messages = models.PositiveIntegerField(default=0)
+    first_message = models.CharField(max_length=200, blank=True)
     handoff_status = models.CharField(
         max_length=16, choices=HandoffStatus.choices, blank=True, db_index=True
     )

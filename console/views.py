@@ -13,7 +13,6 @@ from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.decorators import user_passes_test
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -31,7 +30,18 @@ from console.transcripts import entries, fold
 PAGE_SIZE = 50
 PLOT_DAYS = 30
 TOP_UNANSWERED = 15
-admin_required = user_passes_test(lambda user: user.is_superuser)
+
+
+def admin_required(view):
+    """Admin pages: 403 for a signed-in staff member without the admin role."""
+
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return checked
 
 
 def _conversation(sender_id: str) -> Conversation:
