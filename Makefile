@@ -15,6 +15,7 @@ WIDGET_DEPS := widget/node_modules/.package-lock.json
 SUDO        := $(if $(filter 0,$(shell id -u)),,sudo)
 RASA_PORT   ?= 5005
 ACTION_PORT ?= 5055
+CONSOLE_PORT ?= 8000
 
 # Rasa's telemetry posts to an outside service: never.
 export RASA_TELEMETRY_ENABLED := false
@@ -73,9 +74,23 @@ validate: $(VENV)/.installed ## Check data and domain for conflicts and mistakes
 # --- run --------------------------------------------------------------------
 
 .PHONY: run
-run: $(MODEL) $(WIDGET_DEPS) ## Start the assistant (+ widget demo page) and its action server, then chat in the terminal
+run: $(MODEL) $(WIDGET_DEPS) ## Start the assistant (+ widget demo page), its action server and the staff console, then chat in the terminal
 	@mkdir -p var
-	$(BIN)/python -m scripts.run_local --rasa-port $(RASA_PORT) --action-port $(ACTION_PORT)
+	$(BIN)/python -m scripts.run_local --rasa-port $(RASA_PORT) --action-port $(ACTION_PORT) \
+	  --console-port $(CONSOLE_PORT)
+
+# The console's key only signs sign-in sessions: its commands do not need the real one.
+WITH_CONSOLE_KEY = CONSOLE_SECRET_KEY="$${CONSOLE_SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(32))')}"
+.PHONY: account
+account: $(VENV)/.installed ## Create a staff console account: make account NAME=claire [ADMIN=1]
+	@test -n "$(NAME)" || { echo "usage: make account NAME=claire [ADMIN=1]"; exit 2; }
+	@mkdir -p var
+	$(WITH_CONSOLE_KEY) $(BIN)/python -m console migrate --no-input --verbosity 0
+	$(WITH_CONSOLE_KEY) $(BIN)/python -m console createstaff $(NAME) $(if $(ADMIN),--admin)
+
+.PHONY: purge
+purge: $(VENV)/.installed ## Retention: delete conversations silent for DAYS days (default CONSOLE_RETENTION_DAYS, 90)
+	$(WITH_CONSOLE_KEY) $(BIN)/python -m console purge_conversations $(if $(DAYS),--days $(DAYS))
 
 .PHONY: shell
 shell: $(MODEL) ## Rasa's own terminal chat (starts the action server too)
@@ -87,13 +102,13 @@ shell: $(MODEL) ## Rasa's own terminal chat (starts the action server too)
 
 .PHONY: lint
 lint: $(VENV)/.installed ## Static checks (ruff)
-	$(BIN)/ruff check actions channels components policies scripts tests
-	$(BIN)/ruff format --check actions channels components policies scripts tests
+	$(BIN)/ruff check actions channels components console policies scripts tests
+	$(BIN)/ruff format --check actions channels components console policies scripts tests
 
 .PHONY: format
 format: $(VENV)/.installed ## Format the Python code
-	$(BIN)/ruff format actions channels components policies scripts tests
-	$(BIN)/ruff check --fix actions channels components policies scripts tests
+	$(BIN)/ruff format actions channels components console policies scripts tests
+	$(BIN)/ruff check --fix actions channels components console policies scripts tests
 
 .PHONY: test
 test: lint validate $(MODEL) $(WIDGET_DEPS) browser ## Every test: lint, data validation, pytest (with the browser), conversations, NLU gate

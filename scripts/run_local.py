@@ -5,12 +5,22 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import secrets
 import sys
 import time
 import urllib.request
 import uuid
 
-from scripts.local_stack import PROJECT, running_stack
+from scripts.local_stack import PROJECT, console_settings, running_console, running_stack
+
+API_TOKEN_ENV = "RASA_API_TOKEN"
+
+
+def api_token() -> str:
+    """Rasa's HTTP API token (the console writes through it): the caller's, else one for this
+    run only."""
+    return os.environ.get(API_TOKEN_ENV) or secrets.token_urlsafe(32)
 
 
 def send(webhook: str, sender: str, text: str) -> list[dict]:
@@ -54,13 +64,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rasa-port", type=int, default=5005)
     parser.add_argument("--action-port", type=int, default=5055)
+    parser.add_argument("--console-port", type=int, default=8000)
     args = parser.parse_args()
     logging.basicConfig(format="%(levelname)s %(message)s")
-    logs = PROJECT / "var" / "logs"
-    print(f"Démarrage du serveur d'actions et de Rasa (journaux dans {logs})...")
-    with running_stack(args.rasa_port, args.action_port, logs) as stack:
+    var = PROJECT / "var"
+    logs = var / "logs"
+    print(f"Démarrage du serveur d'actions, de Rasa et de la console (journaux dans {logs})...")
+    with (
+        running_stack(args.rasa_port, args.action_port, logs, api_token=api_token()) as stack,
+        running_console(
+            args.console_port,
+            logs / "console.log",
+            console_settings(stack, var / "tracker.db", var / "console.db"),
+        ) as console,
+    ):
         print(f"Assistant prêt. Canal REST : POST {stack.rest_webhook}")
         print(f"Page de démonstration du widget : {stack.demo_page}")
+        print(f"Console de l'équipe : {console}/  (premier compte : make account NAME=... ADMIN=1)")
         if sys.stdin.isatty():
             chat(stack.rest_webhook)
         else:

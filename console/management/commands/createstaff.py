@@ -39,6 +39,8 @@ class Command(BaseCommand):
 
     @staticmethod
     def _ask() -> str:
+        if not sys.stdin.isatty():
+            raise CommandError("no terminal to ask the password: use --password-stdin")
         password = getpass.getpass("Mot de passe : ")
         if password != getpass.getpass("Mot de passe (encore) : "):
             raise CommandError("the two passwords differ")
