@@ -22,11 +22,21 @@ class RasaUnavailable(RuntimeError):
     """Rasa could not be reached or refused the request (the message says which, in French)."""
 
 
+# Characters a URL path segment carries as they are (RFC 3986). Rasa (Sanic) does not decode
+# the conversation id in its paths: "%3C" would name another conversation than "<".
+PATH_SAFE = "!$&'()*+,;=:@"
+
+
 def _url(sender_id: str, path: str, **params: str) -> str:
     if not settings.RASA_API_TOKEN:
         raise RasaUnavailable("RASA_API_TOKEN n'est pas configuré : action impossible.")
+    conversation = urllib.parse.quote(sender_id, safe=PATH_SAFE)
+    if conversation != sender_id:
+        raise RasaUnavailable(
+            "L'identifiant de cette conversation contient des caractères que l'API de Rasa "
+            "ne transmet pas : action impossible depuis la console."
+        )
     query = urllib.parse.urlencode({**params, "token": settings.RASA_API_TOKEN})
-    conversation = urllib.parse.quote(sender_id, safe="")
     return f"{settings.RASA_URL}/conversations/{conversation}/{path}?{query}"
 
 
