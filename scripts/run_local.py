@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import secrets
+import signal
 import sys
 import time
 import urllib.request
@@ -61,6 +62,8 @@ def chat(webhook: str) -> None:
 
 
 def main() -> None:
+    # `kill` or a service manager stops the run like Ctrl-C: the child servers stop with it.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rasa-port", type=int, default=5005)
     parser.add_argument("--action-port", type=int, default=5055)
