@@ -6,74 +6,29 @@ The demo page is served by the test stack's Rasa server (channels/widget_assets.
 
 from __future__ import annotations
 
-import shutil
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from scripts.local_stack import Stack
+from tests.browser import (
+    bot_messages,
+    log,
+    message_box,
+    open_widget,
+    send,
+    stored_session,
+)
 from tests.widget_client import post_events
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-REPLY_TIMEOUT_MS = 60_000
+pytest_plugins = ["tests.browser"]  # the `browser` and `page` fixtures
+
 FAQ = "c'est quoi un cancer réfractaire ?"
 HUMAN = "Parler à un membre de l'équipe"
 EMERGENCY_LINKS = {"tel:15", "tel:112", "sms:114", "tel:3114"}
-
-expect.set_options(timeout=REPLY_TIMEOUT_MS)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.fail("chromium is missing: `make browser` installs it (make test does)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh browser profile (empty storage), desktop-sized."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="fr-FR")
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-def open_widget(page: Page, url: str) -> None:
-    page.goto(url)
-    page.get_by_role("button", name="Poser une question").click()
-    expect(message_box(page)).to_be_focused()
-
-
-def message_box(page: Page):
-    return page.get_by_role("textbox", name="Votre message")
-
-
-def log(page: Page):
-    return page.get_by_role("log", name="Conversation")
-
-
-def send(page: Page, text: str) -> None:
-    message_box(page).fill(text)
-    page.get_by_role("button", name="Envoyer").click()
-
-
-def bot_messages(page: Page):
-    return page.locator(".msg.bot")
 
 
 def test_a_faq_question_gets_its_answer(page: Page, stack: Stack):
@@ -144,11 +99,6 @@ def test_a_message_written_while_connecting_is_sent_once_connected(page: Page, s
     held[0].continue_()
     expect(log(page)).to_contain_text("Source :")
     expect(page.locator(".msg.user")).to_have_text(["Vous : " + FAQ])
-
-
-def stored_session(page: Page) -> str:
-    """The session id in the token the widget keeps in localStorage."""
-    return page.evaluate("Object.values({...localStorage})[0]").split(".")[0]
 
 
 def test_asking_for_a_person_shows_the_waiting_state(page: Page, stack: Stack):
