@@ -38,12 +38,16 @@ def now() -> datetime:
 
 
 def handoff_record(tracker: Tracker, reason: str, at: datetime) -> dict[str, Any]:
-    """What staff see in the queue; keeps an earlier request's time and urgency."""
+    """What staff see in the queue. A request made while one is open keeps its time, its
+    urgency and the staff member holding it; after a closed one, it starts afresh."""
     previous = tracker.get_slot(HANDOFF_SLOT) or {}
+    if previous.get("status") in (None, "closed"):
+        previous = {}
     latest = tracker.latest_message or {}
     urgent = reason == "emergency" or bool(previous.get("urgent"))
+    holder = {key: previous[key] for key in ("taken_by", "taken_at") if key in previous}
     return {
-        "status": "waiting" if previous.get("status") in (None, "closed") else previous["status"],
+        "status": previous.get("status", "waiting"),
         "reason": "emergency" if urgent else reason,
         "urgent": urgent,
         "requested_at": previous.get("requested_at") or at.isoformat(),
@@ -52,6 +56,7 @@ def handoff_record(tracker: Tracker, reason: str, at: datetime) -> dict[str, Any
         "intent": (latest.get("intent") or {}).get("name"),
         "red_flag": latest.get("red_flag"),
         "reminded_at": previous.get("reminded_at"),
+        **holder,
     }
 
 

@@ -6,15 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 
 from console.handoff import MAX_REPLY_CHARS
-from console.models import Review, Status, Tag
-
-CHANNELS = [
-    ("", "Tous"),
-    ("socketio", "Widget du site"),
-    ("twilio_whatsapp", "WhatsApp (Twilio)"),
-    ("meta_whatsapp", "WhatsApp (Meta)"),
-    ("rest", "REST"),
-]
+from console.models import CHANNELS, Review, Status, Tag
 
 
 class ReplyForm(forms.Form):
@@ -30,7 +22,10 @@ class ReviewForm(forms.ModelForm):
         model = Review
         fields = ["tag", "note"]
         labels = {"tag": "Étiquette", "note": "Note"}
-        widgets = {"note": forms.Textarea(attrs={"rows": 2})}
+        widgets = {
+            "tag": forms.Select(choices=[("", "— aucune —"), *Tag.choices]),
+            "note": forms.Textarea(attrs={"rows": 2}),
+        }
 
     def clean(self) -> dict:
         data = super().clean()
@@ -44,7 +39,9 @@ class FilterForm(forms.Form):
     status = forms.ChoiceField(
         label="Statut", required=False, choices=[("", "Tous"), *Status.choices]
     )
-    channel = forms.ChoiceField(label="Canal", required=False, choices=CHANNELS)
+    channel = forms.ChoiceField(
+        label="Canal", required=False, choices=[("", "Tous"), *CHANNELS.items()]
+    )
     tag = forms.ChoiceField(
         label="Étiquette", required=False, choices=[("", "Toutes"), *Tag.choices]
     )

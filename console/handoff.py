@@ -71,6 +71,8 @@ def end(sender_id: str, user: AbstractBaseUser, hand_back: bool) -> None:
     """Hand back (the patient is told the assistant answers again) or close (no message)."""
     held = _check_holder(sender_id, user)
     record = rasa_api.handoff_slot(sender_id)
+    if record.get("status") not in (HandoffStatus.WAITING, HandoffStatus.TAKEN):
+        raise NotAllowed("Cette conversation n'attend personne.")
     outcome = "handed_back" if hand_back else "closed"
     closed = {**record, "status": HandoffStatus.CLOSED, "closed_by": user.username,
               "closed_at": timezone.now().isoformat(), "outcome": outcome}  # fmt: skip

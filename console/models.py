@@ -34,6 +34,15 @@ HANDOFF_REASONS = {
 }
 
 
+# Rasa's input channel names (channels/), as staff read them.
+CHANNELS = {
+    "socketio": "Widget du site",
+    "twilio_whatsapp": "WhatsApp (Twilio)",
+    "meta_whatsapp": "WhatsApp (Meta)",
+    "rest": "REST (tests)",
+}
+
+
 class Conversation(models.Model):
     """One Rasa conversation (sender id), summarised from the tracker store."""
 
@@ -62,6 +71,10 @@ class Conversation(models.Model):
 
     def __str__(self) -> str:
         return self.sender_id
+
+    @property
+    def channel_label(self) -> str:
+        return CHANNELS.get(self.channel, self.channel)
 
     @property
     def reason_label(self) -> str:

@@ -97,7 +97,7 @@ def outcome(user_event: dict, following: list[dict]) -> Status:
     responses = {utter_action(e) for e in following if e.get("event") == "bot"}
     if EMERGENCY_ACTION in actions:
         return Status.URGENT
-    if HANDOFF_ACTION in actions or "action_handoff_reminder" in actions:
+    if HANDOFF_ACTION in actions:
         return Status.HANDED_OFF
     if intent_of(user_event)[0] == FALLBACK_INTENT or responses & FALLBACK_RESPONSES:
         return Status.FALLBACK

@@ -103,6 +103,27 @@ def test_reminder_is_sent_at_most_once_in_a_while(monkeypatch):
     assert [m["response"] for m in messages] == ["utter_handoff_reminder"]
 
 
+def test_a_new_request_after_a_closed_one_starts_afresh(monkeypatch):
+    closed = {"status": "closed", "reason": "emergency", "urgent": True,
+              "requested_at": "2026-11-01T10:00:00+00:00", "closed_by": "claire"}  # fmt: skip
+    _, [slot] = run(
+        ActionHandoff(), tracker("request_human", handoff_slot=closed), MONDAY_NOON, monkeypatch
+    )
+    assert slot["value"]["status"] == "waiting" and slot["value"]["urgent"] is False
+    assert slot["value"]["requested_at"] == MONDAY_NOON.isoformat()
+    assert "closed_by" not in slot["value"]
+
+
+def test_an_emergency_while_staff_hold_the_conversation_keeps_the_holder(monkeypatch):
+    taken = {"status": "taken", "reason": "clinical", "urgent": False, "taken_by": "claire",
+             "taken_at": "2026-11-23T10:05:00+00:00", "requested_at": "2026-11-23T10:00:00"}  # fmt: skip
+    _, [slot] = run(
+        ActionEmergency(), tracker("emergency", handoff_slot=taken), MONDAY_NOON, monkeypatch
+    )
+    assert slot["value"]["status"] == "taken" and slot["value"]["taken_by"] == "claire"
+    assert slot["value"]["urgent"] is True
+
+
 def test_no_reminder_once_a_person_has_taken_the_conversation(monkeypatch):
     record = {"status": "taken", "reason": "clinical", "taken_by": "claire", "reminded_at": None}
     messages, events = run(
