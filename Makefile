@@ -102,13 +102,13 @@ shell: $(MODEL) ## Rasa's own terminal chat (starts the action server too)
 
 .PHONY: lint
 lint: $(VENV)/.installed ## Static checks (ruff)
-	$(BIN)/ruff check actions channels components console policies scripts tests
-	$(BIN)/ruff format --check actions channels components console policies scripts tests
+	$(BIN)/ruff check actions channels components console policies scripts stores tests
+	$(BIN)/ruff format --check actions channels components console policies scripts stores tests
 
 .PHONY: format
 format: $(VENV)/.installed ## Format the Python code
-	$(BIN)/ruff format actions channels components console policies scripts tests
-	$(BIN)/ruff check --fix actions channels components console policies scripts tests
+	$(BIN)/ruff format actions channels components console policies scripts stores tests
+	$(BIN)/ruff check --fix actions channels components console policies scripts stores tests
 
 .PHONY: test
 test: lint validate $(MODEL) $(WIDGET_DEPS) browser ## Every test: lint, data validation, pytest (with the browser), conversations, NLU gate

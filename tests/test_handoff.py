@@ -115,8 +115,14 @@ def test_a_new_request_after_a_closed_one_starts_afresh(monkeypatch):
 
 
 def test_an_emergency_while_staff_hold_the_conversation_keeps_the_holder(monkeypatch):
-    taken = {"status": "taken", "reason": "clinical", "urgent": False, "taken_by": "claire",
-             "taken_at": "2026-11-23T10:05:00+00:00", "requested_at": "2026-11-23T10:00:00"}  # fmt: skip
+    taken = {
+        "status": "taken",
+        "reason": "clinical",
+        "urgent": False,
+        "taken_by": "claire",
+        "taken_at": "2026-11-23T10:05:00+00:00",
+        "requested_at": "2026-11-23T10:00:00",
+    }
     _, [slot] = run(
         ActionEmergency(), tracker("emergency", handoff_slot=taken), MONDAY_NOON, monkeypatch
     )
