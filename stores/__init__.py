@@ -1,0 +1,1 @@
+"""Production storage for several Rasa instances: endpoints.prod.yml names these classes."""
