@@ -52,6 +52,10 @@ install: $(VENV)/.installed $(WIDGET_DEPS) ## Create .venv (Python 3.10) and wid
 browser: ## Install Debian's chromium for the browser tests, if missing
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }
 
+.PHONY: nginx
+nginx: ## Install Debian's nginx (make run-prod, the balancer check of make test), if missing
+	@command -v nginx >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y nginx; }
+
 .PHONY: lock
 lock: $(VENV)/.installed ## Re-generate requirements.lock from pyproject.toml
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.10 \
@@ -78,6 +82,14 @@ run: $(MODEL) $(WIDGET_DEPS) ## Start the assistant (+ widget demo page), its ac
 	@mkdir -p var
 	$(BIN)/python -m scripts.run_local --rasa-port $(RASA_PORT) --action-port $(ACTION_PORT) \
 	  --console-port $(CONSOLE_PORT)
+
+# Production layout on this machine (README, "Production"): two Rasa instances over the local
+# PostgreSQL and Redis, the action server and the console, behind Debian's nginx.
+PROD_PORT ?= 8080
+.PHONY: run-prod
+run-prod: $(MODEL) $(WIDGET_DEPS) nginx ## Production layout locally: 2 Rasa instances (PostgreSQL, Redis) behind nginx; CHECK=1 checks and stops
+	@mkdir -p var
+	$(BIN)/python -m scripts.run_prod --public-port $(PROD_PORT) $(if $(CHECK),--check)
 
 # The console's key only signs sign-in sessions: its commands do not need the real one.
 WITH_CONSOLE_KEY = CONSOLE_SECRET_KEY="$${CONSOLE_SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(32))')}"
