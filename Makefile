@@ -123,7 +123,7 @@ format: $(VENV)/.installed ## Format the Python code
 	$(BIN)/ruff check --fix actions channels components console policies scripts stores tests
 
 .PHONY: test
-test: lint validate $(MODEL) $(WIDGET_DEPS) browser ## Every test: lint, data validation, pytest (with the browser), conversations, NLU gate
+test: lint validate $(MODEL) $(WIDGET_DEPS) browser nginx ## Every test: lint, data validation, pytest (with the browser), conversations, NLU gate
 	$(BIN)/pytest
 	$(MAKE) --no-print-directory test-stories evaluate
 
