@@ -32,7 +32,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from channels.user_text import MAX_MESSAGE_CHARS, clean_user_text
+from channels.user_text import REFUSALS, clean_user_text, is_too_long
 from channels.widget_assets import assets_blueprint
 from channels.widget_history import (
     STAFF,
@@ -46,22 +46,14 @@ logger = logging.getLogger(__name__)
 
 ORIGINS_ENV = "WIDGET_ALLOWED_ORIGINS"
 # Largest socket.io packet accepted (bytes); bigger ones close the connection. A message of
-# MAX_MESSAGE_CHARS characters fits even when a client \u-escapes every one (12 bytes for a
-# character outside the BMP), with its envelope; longer ones get the `too_long` error.
+# MAX_MESSAGE_CHARS characters (channels/user_text.py) fits even when a client \u-escapes
+# every one (12 bytes for a character outside the BMP), with its envelope; longer ones get the
+# `too_long` error.
 MAX_PACKET_BYTES = 32 * 1024
 
 ERRORS = {
     "no_session": "La conversation n'est pas encore prête. Réessayez dans un instant.",
-    "malformed": "Ce message n'a pas pu être lu. Écrivez votre question en texte.",
-    "too_long": (
-        f"Votre message est trop long ({MAX_MESSAGE_CHARS} caractères au maximum). "
-        "Raccourcissez-le, puis envoyez-le de nouveau."
-    ),
-    "empty": "Votre message est vide.",
-    "server": (
-        "Une erreur est survenue : votre message n'a pas pu être traité. Réessayez dans un "
-        "instant. En cas d'urgence, appelez le 15 ou le 112."
-    ),
+    **REFUSALS,  # malformed, too_long, empty, server: the same words on every channel
 }
 
 
@@ -244,7 +236,7 @@ class SecureSocketIOInput(InputChannel):
             data = args[0] if len(args) == 1 else None
             if not isinstance(data, dict) or not isinstance(data.get("message"), str):
                 return await self._error(sid, "malformed")
-            if len(data["message"]) > MAX_MESSAGE_CHARS:
+            if is_too_long(data["message"]):
                 return await self._error(sid, "too_long")
             text = clean_user_text(data["message"])
             if not text:
