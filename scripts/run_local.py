@@ -10,6 +10,7 @@ import secrets
 import signal
 import sys
 import time
+import urllib.error
 import urllib.request
 import uuid
 
@@ -25,12 +26,20 @@ def api_token() -> str:
 
 
 def send(webhook: str, sender: str, text: str) -> list[dict]:
+    """The bot's messages; a refusal of the REST channel (too long, empty…) shown as one."""
     body = json.dumps({"sender": sender, "message": text}).encode()
     request = urllib.request.Request(
         webhook, data=body, headers={"Content-Type": "application/json"}
     )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.load(response)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.load(response)
+    except urllib.error.HTTPError as error:
+        try:
+            refusal = json.load(error)["message"]
+        except (ValueError, KeyError, TypeError):
+            refusal = f"Erreur HTTP {error.code}."
+        return [{"text": refusal}]
 
 
 def show(messages: list[dict]) -> list[dict]:
