@@ -5,9 +5,10 @@ for a huge body, 403 unless the provider's signature is valid (nothing is stored
 on before that), 400 for a malformed message. Then, per message: remember the number under
 its pseudonym (channels/contacts.py), drop a message id already seen, answer the provider
 at once and let a background task map a typed "1", "2"… to the last buttons, clean the text
-(channels/user_text.py) and hand it to Rasa. Rasa only ever sees the pseudonym; the output
-channel looks the number up to reply. A channel whose environment is incomplete answers 503
-and logs a warning at start-up.
+(channels/user_text.py: a message over MAX_MESSAGE_CHARS gets a French refusal and is not
+stored) and hand it to Rasa; if that fails, the sender is told so in French. Rasa only ever
+sees the pseudonym; the output channel looks the number up to reply. A channel whose
+environment is incomplete answers 503 and logs a warning at start-up.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from channels.contacts import ContactBook
 from channels.formatting import chosen_payload, replies
 from channels.outbound import PseudonymousOutput
 from channels.pseudonyms import SECRET_ENV, pseudonym, secret_from_env
-from channels.user_text import clean_user_text
+from channels.user_text import REFUSALS, clean_user_text, is_too_long
 
 logger = logging.getLogger(__name__)
 
@@ -201,6 +202,9 @@ class WhatsAppInput(InputChannel):
         output = self.output()
         try:
             text = message.text
+            if is_too_long(text):  # refused whole, as on every channel: nothing is stored
+                await output.send_text_message(sender, REFUSALS["too_long"])
+                return
             if message.kind == "text" and text:
                 text = chosen_payload(text, await last_buttons(agent, sender)) or text
             text = clean_user_text(text)
@@ -211,3 +215,11 @@ class WhatsAppInput(InputChannel):
             await on_new_message(UserMessage(text, output, sender, input_channel=self.name()))
         except Exception:
             logger.exception("%s: message from %s could not be handled", self.name(), sender)
+            await self._tell_failure(output, sender)
+
+    async def _tell_failure(self, output: PseudonymousOutput, sender: str) -> None:
+        """Tells the sender their message was not processed, rather than leave them waiting."""
+        try:
+            await output.send_text_message(sender, REFUSALS["server"])
+        except Exception:
+            logger.exception("%s: %s could not be told of the failure", self.name(), sender)
