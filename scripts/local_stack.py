@@ -29,6 +29,12 @@ STARTUP_TIMEOUT_S = 600
 SECRET_ENV = "WIDGET_SESSION_SECRET"
 ORIGINS_ENV = "WIDGET_ALLOWED_ORIGINS"
 CONSOLE_SECRET_ENV = "CONSOLE_SECRET_KEY"
+# Largest request body Rasa's server reads, in bytes (Sanic's default: 100 MB); a bigger one
+# gets 413 before any channel sees it. Sanic reads SANIC_* environment variables into its
+# config when Rasa creates the app. The largest legitimate bodies are far smaller: a REST
+# message (2,000 characters), a socket.io packet (32 KiB), a WhatsApp webhook (64 KiB).
+REQUEST_MAX_SIZE_ENV = "SANIC_REQUEST_MAX_SIZE"
+REQUEST_MAX_SIZE = 1024 * 1024
 
 logger = logging.getLogger(__name__)
 
@@ -124,7 +130,10 @@ def start_rasa_server(
         "--port", str(port),
         *extra_args,
     ]  # fmt: skip
-    return _spawn(command, log, env)
+    # The caller's own SANIC_REQUEST_MAX_SIZE wins. The default goes to Rasa only, not to the
+    # action server, which receives whole trackers.
+    max_size = {REQUEST_MAX_SIZE_ENV: os.environ.get(REQUEST_MAX_SIZE_ENV) or str(REQUEST_MAX_SIZE)}
+    return _spawn(command, log, {**max_size, **(env or {})})
 
 
 def _spawn(command: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
