@@ -21,6 +21,7 @@ from __future__ import annotations
 import inspect
 import logging
 import os
+import urllib.parse
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -30,7 +31,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from socketio import AsyncServer
+from socketio import AsyncRedisManager, AsyncServer
 
 from channels.user_text import REFUSALS, clean_user_text, is_too_long
 from channels.widget_assets import assets_blueprint
@@ -55,6 +56,19 @@ ERRORS = {
     "no_session": "La conversation n'est pas encore prête. Réessayez dans un instant.",
     **REFUSALS,  # malformed, too_long, empty, server: the same words on every channel
 }
+
+
+def shared_client_manager() -> AsyncRedisManager | None:
+    """With several Rasa instances (REDIS_HOST set, as endpoints.prod.yml needs), what is sent
+    to a widget goes through Redis, and the instance holding that widget's socket delivers it:
+    a staff reply posted through another instance's HTTP API reaches the patient live."""
+    host = os.environ.get("REDIS_HOST")
+    if not host:
+        return None  # one instance: sockets are all local
+    password = urllib.parse.quote(os.environ.get("REDIS_PASSWORD", ""), safe="")
+    auth = f":{password}@" if password else ""
+    port, db = os.environ.get("REDIS_PORT", "6379"), os.environ.get("REDIS_DB", "0")
+    return AsyncRedisManager(f"redis://{auth}{host}:{port}/{db}", channel="assistant-widget")
 
 
 def allowed_origins(value: str | None = None) -> frozenset[str]:
@@ -201,6 +215,7 @@ class SecureSocketIOInput(InputChannel):
             async_mode="sanic",
             cors_allowed_origins=self._origin_allowed,
             max_http_buffer_size=MAX_PACKET_BYTES,
+            client_manager=shared_client_manager(),
         )
         self.sio = sio
         bp = WidgetSocketBlueprint(sio, self.socketio_path, self._on_app)

@@ -24,7 +24,9 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from scripts.local_stack import (
+    ORIGINS_ENV,
     PROJECT,
+    SECRET_ENV,
     STARTUP_TIMEOUT_S,
     Stack,
     api_args,
@@ -125,6 +127,7 @@ def running_cluster(
         "REDIS_PASSWORD": "",
         "REDIS_DB": "0",
         **widget_settings(ports[0]),
+        # Both instances accept the widget page of the first one.
     }
     actions = start_action_server(action_port, log_dir / "actions.log")
     processes: list[subprocess.Popen] = []
@@ -143,7 +146,13 @@ def running_cluster(
         for port, process in zip(ports, processes, strict=True):
             wait_until_up(f"http://127.0.0.1:{port}/webhooks/health/", process, STARTUP_TIMEOUT_S)
         instances = [
-            Stack(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{action_port}", token)
+            Stack(
+                f"http://127.0.0.1:{port}",
+                f"http://127.0.0.1:{action_port}",
+                token,
+                widget_secret=env[SECRET_ENV],
+                allowed_origins=tuple(env[ORIGINS_ENV].split(",")),
+            )
             for port in ports
         ]
         yield Cluster(instances, processes, database, redis, log_dir, env)

@@ -4,6 +4,7 @@ handled once, nothing accepted is lost, and database or Redis failures are loud,
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -19,6 +20,7 @@ from scripts.local_stack import Stack
 from tests.chat import say
 from tests.cluster import Cluster, postgres, running_cluster
 from tests.conftest import free_port, require_model
+from tests.widget_client import WidgetClient, post_events
 
 QUESTIONS = [
     "c'est quoi un cancer réfractaire ?",
@@ -103,6 +105,27 @@ def test_ten_simultaneous_messages_of_one_conversation_are_each_handled_once(clu
     assert all(bots >= 1 for _, bots in turns(events)), "each message answered in its turn"
     ids = [(e["event"], e.get("timestamp"), e.get("text")) for e in events]
     assert len(ids) == len(set(ids)), "no event stored twice"
+
+
+def test_a_staff_reply_through_one_instance_reaches_a_widget_on_the_other(cluster: Cluster):
+    async def scenario() -> dict:
+        widget = await WidgetClient(cluster.instances[0]).connect()
+        try:
+            await widget.start()
+            assert await widget.say("Bonjour")
+            staff = {
+                "event": "bot",
+                "text": "Bonjour, ici Claire.",
+                "metadata": {"author": "staff"},
+            }
+            await asyncio.to_thread(post_events, cluster.instances[1], widget.session_id, [staff])
+            _, message = await widget.next("bot_uttered")
+            return message
+        finally:
+            await widget.close()
+
+    message = asyncio.run(scenario())
+    assert message["text"] == "Bonjour, ici Claire." and message["author"] == "staff"
 
 
 def test_a_dropped_database_connection_is_survived(cluster: Cluster):
