@@ -6,6 +6,8 @@ SHELL := /bin/bash
 
 VENV        := .venv
 BIN         := $(VENV)/bin
+# The load generator of `make bench` (Locust) has its own environment: bench/requirements.lock.
+BENCH_VENV  := .venv-bench
 RASA        := $(BIN)/rasa
 UV_VERSION  := 0.13.9
 MODEL       := models/assistant.tar.gz
@@ -41,6 +43,11 @@ $(VENV)/.installed: requirements.lock scripts/find-python310.sh
 	$(BIN)/uv pip sync --python $(BIN)/python --quiet requirements.lock
 	@touch $@
 
+$(BENCH_VENV)/.installed: bench/requirements.lock | $(VENV)/.installed
+	@test -x $(BENCH_VENV)/bin/python || "$$(scripts/find-python310.sh)" -m venv $(BENCH_VENV)
+	$(BIN)/uv pip sync --python $(BENCH_VENV)/bin/python --quiet bench/requirements.lock
+	@touch $@
+
 $(WIDGET_DEPS): widget/package.json widget/package-lock.json
 	cd widget && npm ci --no-audit --no-fund
 	@touch $@
@@ -57,9 +64,11 @@ nginx: ## Install Debian's nginx (make run-prod, the balancer check of make test
 	@command -v nginx >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y nginx; }
 
 .PHONY: lock
-lock: $(VENV)/.installed ## Re-generate requirements.lock from pyproject.toml
+lock: $(VENV)/.installed ## Re-generate requirements.lock from pyproject.toml, and bench/requirements.lock
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.10 \
 	  --python-platform x86_64-manylinux_2_28 --quiet -o requirements.lock
+	$(BIN)/uv pip compile bench/requirements.in --python-version 3.10 \
+	  --python-platform x86_64-manylinux_2_28 --quiet -o bench/requirements.lock
 
 # --- model ------------------------------------------------------------------
 
