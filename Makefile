@@ -123,13 +123,13 @@ shell: $(MODEL) ## Rasa's own terminal chat (starts the action server too)
 
 .PHONY: lint
 lint: $(VENV)/.installed ## Static checks (ruff)
-	$(BIN)/ruff check actions channels components console policies scripts stores tests
-	$(BIN)/ruff format --check actions channels components console policies scripts stores tests
+	$(BIN)/ruff check actions bench channels components console policies scripts stores tests
+	$(BIN)/ruff format --check actions bench channels components console policies scripts stores tests
 
 .PHONY: format
 format: $(VENV)/.installed ## Format the Python code
-	$(BIN)/ruff format actions channels components console policies scripts stores tests
-	$(BIN)/ruff check --fix actions channels components console policies scripts stores tests
+	$(BIN)/ruff format actions bench channels components console policies scripts stores tests
+	$(BIN)/ruff check --fix actions bench channels components console policies scripts stores tests
 
 .PHONY: test
 test: lint validate $(MODEL) $(WIDGET_DEPS) browser nginx ## Every test: lint, data validation, pytest (with the browser), conversations, NLU gate
@@ -145,6 +145,13 @@ test-stories: $(MODEL) ## End-to-end conversations (tests/e2e): safety stories a
 evaluate: $(MODEL) ## NLU evaluation on held-out paraphrases (tests/nlu), gated in scripts/nlu_gate.py
 	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu --out results/nlu
 	$(BIN)/python -m scripts.nlu_gate results/nlu
+
+# --- benchmark --------------------------------------------------------------
+
+.PHONY: bench
+bench: $(MODEL) $(BENCH_VENV)/.installed ## Benchmark (README, "Benchmark") -> results/bench/; QUICK=1 smoke run, TRAINING=1 also times a training
+	$(BIN)/python -m scripts.bench --locust $(BENCH_VENV)/bin/locust $(if $(QUICK),--quick) \
+	  $(if $(TRAINING),--with-training)
 
 .PHONY: clean
 clean: ## Remove models, results and local data (keeps .venv)

@@ -1,0 +1,521 @@
+"""`make bench`: how fast and how big the assistant is, on this machine (README, "Benchmark").
+
+Measures, in this order, then writes results/bench/bench.json and results/bench/bench.png:
+1. start-up: one Rasa instance as `make run` runs it (SQLite tracker store), from the process
+   start to its first REST answer (the action server is started and ready before);
+2. sequential latency: one message at a time through the REST channel, after a warm-up;
+3. resident memory (RSS) of Rasa and of the action server after that warm-up;
+4. load: Locust (bench/locustfile.py, in .venv-bench) runs N patients' conversations at once
+   against that instance, then against two instances over PostgreSQL and Redis
+   (tests/cluster.py) with client-side balancing (the sender id's hash picks the instance);
+5. with --with-training only: a full training from an empty cache into a temporary directory.
+
+`--quick` is a smoke run (few messages, 10 and 20 users for 15 s): its figures are not the
+benchmark's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import datetime as dt
+import json
+import os
+import platform
+import random
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+import warnings
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from scripts.local_stack import (
+    DEFAULT_MODEL,
+    ORIGINS_ENV,
+    PROJECT,
+    RASA,
+    SECRET_ENV,
+    STARTUP_TIMEOUT_S,
+    start_action_server,
+    start_rasa_server,
+    stop,
+    wait_until_up,
+)
+
+LOCUSTFILE = PROJECT / "bench" / "locustfile.py"
+WEBHOOK = "/webhooks/rest/webhook"
+# Share of conversations that end with a personal clinical question (handed off to a person).
+CLINICAL_SHARE = 0.15
+CONVERSATIONS = 5000
+# What the figures are compared with (README, "Benchmark").
+TARGETS = {
+    "sequential_p50_ms": 15,
+    "throughput_msg_s": 60,
+    "load_p99_ms": 300,
+    "load_errors": 0,
+    "startup_s": 20,
+    "rasa_rss_mb": 1.2 * 1024,
+    "training_s": 180,
+}
+LABELS = {
+    "sequential_p50_ms": "sequential p50 (ms)",
+    "throughput_msg_s": "throughput, 1 instance (msg/s)",
+    "load_p99_ms": "p99 under load, 1 instance (ms)",
+    "load_errors": "errors under load, 1 instance",
+    "startup_s": "start-up to first answer (s)",
+    "rasa_rss_mb": "Rasa RSS after warm-up (MiB)",
+    "training_s": "full training (s)",
+}
+BALANCING = (
+    "client-side: each Locust user sends a conversation to the instance picked by hashing its "
+    "sender id (crc32 modulo 2); no nginx (make run-prod's balancer refuses the REST channel)"
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    warmup: int  # messages sent before the sequential measurement, not counted
+    messages: int  # messages measured one at a time
+    users: tuple[int, ...]  # simultaneous conversations of each load run
+    run_time_s: int  # length of each load run
+    think_s: tuple[float, float]  # a patient's pause between two turns, min and max
+
+
+FULL = Settings(warmup=20, messages=300, users=(50, 200), run_time_s=60, think_s=(1.0, 3.0))
+QUICK = Settings(warmup=5, messages=30, users=(10, 20), run_time_s=15, think_s=(1.0, 3.0))
+
+
+# --- conversations --------------------------------------------------------------------------
+
+
+def examples(path: Path, intent: str | None = None) -> list[str]:
+    """The examples of an NLU file, all of them or one intent's."""
+    found = []
+    for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+        if intent is None or block.get("intent") == intent:
+            found += [
+                line[2:].strip() for line in block["examples"].splitlines() if line[:2] == "- "
+            ]
+    return found
+
+
+def message_pools() -> dict[str, list[str]]:
+    """What patients type: greetings and thanks of the training data and the held-out
+    paraphrases, the held-out FAQ paraphrases, the safety set's personal clinical questions."""
+    conversation_files = [
+        PROJECT / "data/nlu/conversation.yml",
+        PROJECT / "tests/nlu/conversation.yml",
+    ]
+    safety = yaml.safe_load((PROJECT / "tests/safety/cases.yml").read_text(encoding="utf-8"))
+    return {
+        "greet": [e for f in conversation_files for e in examples(f, "greet")],
+        "faq": [e for f in sorted((PROJECT / "tests/nlu").glob("faq_*.yml")) for e in examples(f)],
+        "clinical": list(safety["clinical"]),
+        "thanks": [e for f in conversation_files for e in examples(f, "thank")],
+    }
+
+
+def make_conversations(count: int, seed: int = 6) -> list[list[tuple[str, str]]]:
+    """`count` conversations of 3-6 turns, each a list of (kind, text): a greeting, 1-4 FAQ
+    questions, in CLINICAL_SHARE of them a clinical question (then 1-3 FAQ), thanks."""
+    pools, rng = message_pools(), random.Random(seed)
+    conversations = []
+    for _ in range(count):
+        clinical = rng.random() < CLINICAL_SHARE
+        turns = [("greet", rng.choice(pools["greet"]))]
+        turns += [
+            ("faq", rng.choice(pools["faq"])) for _ in range(rng.randint(1, 3 if clinical else 4))
+        ]
+        if clinical:
+            turns.append(("clinical", rng.choice(pools["clinical"])))
+        turns.append(("thanks", rng.choice(pools["thanks"])))
+        conversations.append(turns)
+    return conversations
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def post(webhook: str, sender: str, text: str) -> list[dict]:
+    body = json.dumps({"sender": sender, "message": text}).encode()
+    request = urllib.request.Request(webhook, body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.load(response)
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its descendants, from /proc, in MB (2^20 bytes)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    total_kb, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        with contextlib.suppress(OSError):
+            status = Path(f"/proc/{current}/status").read_text()
+            total_kb += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+        todo += children.get(current, [])
+    return round(total_kb / 1024, 1)
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The process's highest resident memory so far (VmHWM), in MB."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return round(int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024, 1)
+
+
+def percentiles(values_ms: list[float]) -> dict[str, float]:
+    p50, p95, p99 = (round(float(x), 1) for x in np.percentile(values_ms, [50, 95, 99]))
+    return {"p50_ms": p50, "p95_ms": p95, "p99_ms": p99}
+
+
+def machine() -> dict:
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
+    memory_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+    return {
+        "cpu": model.group(1) if model else platform.processor(),
+        "cores": os.cpu_count(),
+        "ram_gb": round(memory_kb / 1024**2, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def git_commit() -> str:
+    result = subprocess.run(
+        ["git", "describe", "--always", "--dirty"], cwd=PROJECT, capture_output=True, text=True
+    )
+    return result.stdout.strip()
+
+
+# --- measurements ---------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def single_instance(work: Path, log_dir: Path) -> Iterator[tuple[str, dict, dict]]:
+    """One Rasa instance with the endpoints of `make run` (SQLite tracker store, in `work`) and
+    its action server. Yields the base URL, the processes and the start-up times."""
+    action_port, rasa_port = free_port(), free_port()
+    endpoints = yaml.safe_load((PROJECT / "endpoints.yml").read_text())
+    endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{action_port}/webhook"
+    endpoints["tracker_store"]["db"] = str(work / "tracker.db")
+    (work / "endpoints.yml").write_text(yaml.safe_dump(endpoints))
+    url = f"http://127.0.0.1:{rasa_port}"
+    widget = {SECRET_ENV: secrets.token_urlsafe(32), ORIGINS_ENV: url}
+
+    started = time.monotonic()
+    actions = start_action_server(action_port, log_dir / "actions.log")
+    rasa = None
+    try:
+        wait_until_up(f"http://127.0.0.1:{action_port}/health", actions, STARTUP_TIMEOUT_S)
+        action_server_s = time.monotonic() - started
+        started = time.monotonic()
+        rasa = start_rasa_server(
+            rasa_port, log_dir / "rasa.log", endpoints=work / "endpoints.yml", env=widget
+        )
+        first_answer(url + WEBHOOK, rasa)
+        startup = {
+            "rasa_first_answer_s": round(time.monotonic() - started, 1),
+            "action_server_ready_s": round(action_server_s, 1),
+        }
+        yield url, {"rasa": rasa, "actions": actions}, startup
+    finally:
+        for process in (rasa, actions):
+            if process is not None:
+                stop(process)
+
+
+def first_answer(webhook: str, rasa: subprocess.Popen) -> None:
+    """Sends "Bonjour" until Rasa answers it."""
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if rasa.poll() is not None:
+            raise RuntimeError(f"Rasa exited with code {rasa.returncode} (see its log)")
+        with contextlib.suppress(OSError, ValueError):
+            if post(webhook, "bench-startup", "Bonjour"):
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"no answer from {webhook} within {STARTUP_TIMEOUT_S} s")
+
+
+def sequential(base_url: str, conversations: list, messages: int) -> dict:
+    """`messages` messages one at a time, conversation after conversation (new sender ids):
+    latency percentiles, and the errors (no 200 answer, or no answer before a handoff)."""
+    latencies, errors, sent = [], 0, 0
+    for turns in conversations:
+        sender, handed_off = f"bench-seq-{uuid.uuid4().hex}", False
+        for kind, text in turns:
+            if sent == messages:
+                break
+            started = time.perf_counter()
+            try:
+                answer = post(base_url + WEBHOOK, sender, text)
+                errors += not (answer or handed_off)
+            except (OSError, ValueError):
+                errors += 1
+            latencies.append((time.perf_counter() - started) * 1000)
+            handed_off = handed_off or kind == "clinical"
+            sent += 1
+        if sent == messages:
+            break
+    latencies = [round(x, 2) for x in latencies]
+    return {"messages": sent, **percentiles(latencies), "errors": errors, "latencies_ms": latencies}
+
+
+def load(
+    locust: Path, hosts: list[str], users: int, settings: Settings, files: Path, name: str
+) -> dict:
+    """One headless Locust run of `users` simultaneous conversations; its aggregated figures."""
+    prefix = files / name
+    env = {
+        **os.environ,
+        "BENCH_CONVERSATIONS": str(files / "conversations.json"),
+        "BENCH_HOSTS": ",".join(hosts),
+        "BENCH_THINK_S": ",".join(str(s) for s in settings.think_s),
+    }
+    command = [
+        str(locust), "-f", str(LOCUSTFILE), "--headless", "--only-summary",
+        "-u", str(users), "-r", str(users), "--run-time", f"{settings.run_time_s}s",
+        "--host", hosts[0], "--csv", str(prefix), "--loglevel", "WARNING",
+    ]  # fmt: skip
+    with (files / f"{name}.log").open("wb") as log:
+        subprocess.run(command, cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    with open(f"{prefix}_stats.csv", newline="") as stats:
+        total = next(row for row in csv.DictReader(stats) if row["Name"] == "Aggregated")
+    with open(f"{prefix}_failures.csv", newline="") as failures:
+        kinds = {row["Error"]: int(row["Occurrences"]) for row in csv.DictReader(failures)}
+
+    def ms(column: str) -> float | None:
+        return None if total[column] == "N/A" else float(total[column])
+
+    return {
+        "instances": len(hosts),
+        "users": users,
+        "run_time_s": settings.run_time_s,
+        "messages": int(total["Request Count"]),
+        "messages_per_s": round(float(total["Requests/s"]), 1),
+        "p50_ms": ms("50%"),
+        "p95_ms": ms("95%"),
+        "p99_ms": ms("99%"),
+        "errors": int(total["Failure Count"]),
+        "error_kinds": kinds,
+    }
+
+
+def cluster_load(locust: Path, settings: Settings, files: Path, log_dir: Path) -> list[dict]:
+    """The load runs against two Rasa instances on PostgreSQL + Redis (tests/cluster.py)."""
+    from tests.cluster import running_cluster  # imports Rasa's tracker store: only when needed
+
+    ports = [free_port(), free_port()]
+    os.environ.setdefault(SECRET_ENV, secrets.token_urlsafe(32))  # the widget's, unused here
+    with running_cluster(log_dir / "cluster", ports, free_port(), free_port()) as cluster:
+        hosts = [stack.rasa_url for stack in cluster.instances]
+        conversations = make_conversations(20, seed=7)
+        for host in hosts:
+            sequential(host, conversations, settings.warmup)
+        runs = []
+        for users in settings.users:
+            run = load(locust, hosts, users, settings, files, f"cluster-{users}")
+            run.update(stores="PostgreSQL + Redis", balancing=BALANCING)
+            runs.append(run)
+        for index, process in enumerate(cluster.processes):
+            runs[-1][f"rasa_{index}_rss_mb_after"] = rss_mb(process.pid)
+        return runs
+
+
+def training(log_dir: Path) -> float:
+    """Seconds of a full `rasa train` (empty cache) into a temporary directory."""
+    with tempfile.TemporaryDirectory(prefix="bench-train-") as tmp:
+        env = {**os.environ, "RASA_CACHE_DIRECTORY": str(Path(tmp) / "cache")}
+        command = [RASA, "train", "--out", tmp, "--fixed-model-name", "bench"]
+        started = time.monotonic()
+        with (log_dir / "train.log").open("wb") as log:
+            subprocess.run(command, cwd=PROJECT, env=env, stdout=log, stderr=log, check=True)
+        return round(time.monotonic() - started, 1)
+
+
+# --- report ---------------------------------------------------------------------------------
+
+
+def target_checks(result: dict, quick: bool) -> list[dict]:
+    """Each target with its figure: the busiest load run of one instance for the load targets,
+    the Rasa process for memory. `met` is None when not measured."""
+    busiest = [run for run in result.get("load", []) if run["instances"] == 1][-1:] or [{}]
+    measured = {
+        "sequential_p50_ms": result.get("sequential", {}).get("p50_ms"),
+        "throughput_msg_s": busiest[0].get("messages_per_s"),
+        "load_p99_ms": busiest[0].get("p99_ms"),
+        "load_errors": busiest[0].get("errors"),
+        "startup_s": result.get("startup", {}).get("rasa_first_answer_s"),
+        "rasa_rss_mb": result.get("memory_mb", {}).get("rasa_after_warmup"),
+        "training_s": result.get("training_s"),
+    }
+    checks = []
+    for key, value in measured.items():
+        floor = key == "throughput_msg_s"
+        met = None if value is None else value >= TARGETS[key] if floor else value <= TARGETS[key]
+        target = f"{'>=' if floor else '<='} {TARGETS[key]:g}"
+        check = {"what": LABELS[key], "key": key, "target": target, "measured": value, "met": met}
+        if quick and floor:
+            check.update(met=None, note="--quick: too few users to offer 60 messages/s")
+        checks.append(check)
+    return checks
+
+
+def plot(result: dict, path: Path) -> None:
+    with warnings.catch_warnings():  # matplotlib 3.5 calls pyparsing's deprecated names
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 2, figsize=(12, 8.5))
+    sequential_ax, throughput_ax, latency_ax, targets_ax = axes.flat
+
+    latencies = result["sequential"]["latencies_ms"]
+    sequential_ax.hist(latencies, bins=40, color="#4c72b0")
+    for key, style in (("p50_ms", "-"), ("p95_ms", "--"), ("p99_ms", ":")):
+        value = result["sequential"][key]
+        sequential_ax.axvline(
+            value, color="black", linestyle=style, label=f"{key[:3]} {value:.0f} ms"
+        )
+    sequential_ax.axvline(TARGETS["sequential_p50_ms"], color="red", label="target p50 15 ms")
+    sequential_ax.set(
+        title=f"Sequential latency ({len(latencies)} messages)", xlabel="ms", ylabel="messages"
+    )
+    sequential_ax.legend(fontsize="small")
+
+    runs = result["load"]
+    labels = [f"{run['instances']} inst.\n{run['users']} users" for run in runs]
+    x = np.arange(len(runs))
+    throughput_ax.bar(x, [run["messages_per_s"] for run in runs], color="#55a868")
+    throughput_ax.axhline(
+        TARGETS["throughput_msg_s"], color="red", label="target 60 msg/s (1 instance)"
+    )
+    for i, run in enumerate(runs):
+        throughput_ax.annotate(
+            f"{run['errors']} err.", (i, run["messages_per_s"]), ha="center", va="bottom"
+        )
+    throughput_ax.set(
+        title="Throughput under load", ylabel="messages/s", xticks=x, xticklabels=labels
+    )
+    throughput_ax.legend(fontsize="small")
+
+    for offset, key in ((-0.25, "p50_ms"), (0, "p95_ms"), (0.25, "p99_ms")):
+        latency_ax.bar(x + offset, [run[key] or 0 for run in runs], width=0.25, label=key[:3])
+    latency_ax.axhline(TARGETS["load_p99_ms"], color="red", label="target p99 300 ms")
+    latency_ax.set(title="Latency under load", ylabel="ms", xticks=x, xticklabels=labels)
+    latency_ax.legend(fontsize="small")
+
+    # The ceilings only (a floor or a zero target has no meaningful share).
+    ceilings = [
+        check
+        for check in result["targets"]
+        if check["measured"] is not None and check["target"][0] == "<" and TARGETS[check["key"]]
+    ]
+    shares = [100 * c["measured"] / TARGETS[c["key"]] for c in ceilings]
+    targets_ax.barh([c["what"] for c in ceilings], shares, color="#8172b2")
+    targets_ax.axvline(100, color="red", label="target")
+    targets_ax.set(title="Measured / target (ceilings)", xlabel="% of the target")
+    targets_ax.legend()
+
+    m = result["machine"]
+    fig.suptitle(
+        f"make bench{' --quick' if result['quick'] else ''}, {result['date']}, {result['commit']}: "
+        f"{m['cpu']}, {m['cores']} cores, load average {m['load_average_at_start'][0]} at start"
+    )
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="smoke run: few messages, 10 and 20 users"
+    )
+    parser.add_argument("--with-training", action="store_true", help="also time a full training")
+    parser.add_argument("--locust", type=Path, default=PROJECT / ".venv-bench/bin/locust")
+    parser.add_argument("--out", type=Path, default=PROJECT / "results/bench")
+    args = parser.parse_args()
+    settings = QUICK if args.quick else FULL
+    files = args.out / "runs"  # Locust's CSV files and every server's log
+    files.mkdir(parents=True, exist_ok=True)
+    if not args.locust.exists():
+        sys.exit(f"{args.locust} is missing: make bench installs it (.venv-bench)")
+
+    result: dict = {
+        "date": dt.datetime.now().isoformat(timespec="seconds"),
+        "commit": git_commit(),
+        "model": str(DEFAULT_MODEL.relative_to(PROJECT)),
+        "quick": args.quick,
+        "machine": machine(),
+        "settings": asdict(settings) | {"clinical_share": CLINICAL_SHARE, "balancing": BALANCING},
+    }
+    conversations = make_conversations(CONVERSATIONS)
+    (files / "conversations.json").write_text(json.dumps(conversations, ensure_ascii=False))
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+            with single_instance(Path(tmp), files) as (url, processes, startup):
+                result["startup"] = startup
+                print(f"start-up: {startup}", flush=True)
+                sequential(url, conversations[-50:], settings.warmup)
+                result["sequential"] = sequential(url, conversations, settings.messages)
+                result["memory_mb"] = {
+                    "rasa_after_warmup": rss_mb(processes["rasa"].pid),
+                    "action_server_after_warmup": rss_mb(processes["actions"].pid),
+                }
+                print(f"sequential: {without_raw(result['sequential'])}", flush=True)
+                print(f"memory (MB): {result['memory_mb']}", flush=True)
+                result["load"] = []
+                for users in settings.users:
+                    run = load(args.locust, [url], users, settings, files, f"single-{users}")
+                    result["load"].append(run | {"stores": "SQLite", "balancing": None})
+                    print(f"load: {without_raw(run)}", flush=True)
+                result["memory_mb"]["rasa_peak"] = peak_rss_mb(processes["rasa"].pid)
+                result["memory_mb"]["action_server_peak"] = peak_rss_mb(processes["actions"].pid)
+        for run in cluster_load(args.locust, settings, files, files):
+            result["load"].append(run)
+            print(f"load: {without_raw(run)}", flush=True)
+        if args.with_training:
+            result["training_s"] = training(files)
+            print(f"training: {result['training_s']} s", flush=True)
+    finally:
+        result["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+        result["targets"] = target_checks(result, args.quick)
+        (args.out / "bench.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    plot(result, args.out / "bench.png")
+    for check in result["targets"]:
+        print(f"{check['what']}: {check['measured']} (target {check['target']}): {check['met']}")
+    print(f"wrote {args.out / 'bench.json'} and {args.out / 'bench.png'}")
+
+
+def without_raw(figures: dict) -> dict:
+    return {key: value for key, value in figures.items() if key != "latencies_ms"}
+
+
+if __name__ == "__main__":
+    main()
