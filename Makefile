@@ -55,6 +55,16 @@ $(WIDGET_DEPS): widget/package.json widget/package-lock.json
 .PHONY: install
 install: $(VENV)/.installed $(WIDGET_DEPS) ## Create .venv (Python 3.10) and widget/node_modules from the lock files
 
+# The console's and the multi-instance tests use PostgreSQL (postgres on 127.0.0.1, trust
+# authentication, or TEST_POSTGRES_URL) and Redis (redis-server, of which the tests also start
+# a private copy); make run-prod uses both.
+.PHONY: services
+services: ## Make sure PostgreSQL and Redis run on 127.0.0.1 (Debian's packages if missing)
+	@command -v redis-server >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y redis-server; }
+	@command -v pg_isready >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y postgresql; }
+	@pg_isready -q -h 127.0.0.1 || $(SUDO) service postgresql start
+	@redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 || $(SUDO) service redis-server start
+
 .PHONY: browser
 browser: ## Install Debian's chromium for the browser tests, if missing
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }
@@ -132,7 +142,7 @@ format: $(VENV)/.installed ## Format the Python code
 	$(BIN)/ruff check --fix actions bench channels components console policies scripts stores tests
 
 .PHONY: test
-test: lint validate $(MODEL) $(WIDGET_DEPS) browser nginx ## Every test: lint, data validation, pytest (with the browser), conversations, NLU gate
+test: lint validate $(MODEL) $(WIDGET_DEPS) browser nginx services ## Every test: lint, data validation, pytest (with the browser), conversations, NLU gate
 	$(BIN)/pytest
 	$(MAKE) --no-print-directory test-stories evaluate
 
