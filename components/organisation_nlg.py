@@ -33,3 +33,15 @@ class OrganisationNLG(TemplatedNaturalLanguageGenerator):
     ) -> dict[str, Any] | None:
         variables = {**self.organisation_values, **(filled_slots or {})}
         return super().generate_from_slots(utter_action, variables, output_channel, **kwargs)
+
+    def _fill_response(
+        self, response: dict[str, Any], filled_slots: dict[str, Any] | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        # Button payloads such as /choose_topic{"topic": "metastases"} are JSON, not
+        # placeholders: Rasa would try to fill them, fail, and log an ERROR with a traceback
+        # (tens of milliseconds) for every menu it sends. No button of the domain needs a value.
+        buttons = response.pop("buttons", None)
+        filled = super()._fill_response(response, filled_slots, **kwargs)
+        if buttons is not None:
+            filled["buttons"] = buttons
+        return filled

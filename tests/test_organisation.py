@@ -60,3 +60,31 @@ def test_opening_hours_follow_the_local_time(tmp_path, utc_time, is_open):
     path = tmp_path / "org.yml"
     path.write_text(ORGANISATION)
     assert load_organisation(path).is_open(utc_time) is is_open
+
+
+def test_button_payloads_are_sent_as_written_without_an_error(domain):
+    import asyncio
+
+    from rasa.shared.core.domain import Domain
+    from structlog.testing import capture_logs
+
+    from components.organisation_nlg import OrganisationNLG
+
+    nlg = OrganisationNLG(None, Domain.from_dict(domain))
+    with_buttons = [
+        name for name, variants in domain["responses"].items()
+        if any("{" in str(b.get("payload", "")) for v in variants for b in v.get("buttons", []))
+    ]  # fmt: skip
+    assert with_buttons, "the topic menu has JSON payloads"
+    for name in with_buttons:
+        expected = domain["responses"][name][0]["buttons"]
+        with capture_logs() as logs:  # Rasa logs through structlog
+            message = asyncio.run(nlg.generate(name, _tracker(), "rest"))
+        assert message["buttons"] == expected
+        assert not [log for log in logs if log["log_level"] in ("error", "exception")], name
+
+
+def _tracker():
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    return DialogueStateTracker("nlg-test", slots=[])
