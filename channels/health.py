@@ -33,7 +33,8 @@ def _sql_ping(store: SQLTrackerStore) -> None:
 
 
 def probe(store: Any) -> Callable[[], None] | None:
-    """The blocking check of a tracker or lock store; None for in-memory ones."""
+    """The blocking check of a tracker store (any SQL one) or lock store (one with `ping`);
+    None for in-memory ones."""
     if isinstance(store, FailSafeTrackerStore):
         store = store._tracker_store
     if hasattr(store, "ping"):

@@ -213,6 +213,12 @@ def _since():
     return timezone.now() - timedelta(days=PLOT_DAYS)
 
 
+def _recent_status_counts() -> Counter:
+    """Conversations started in the last PLOT_DAYS days, by status."""
+    recent = Conversation.objects.filter(started_at__gte=_since())
+    return Counter(dict(recent.values_list("status").annotate(n=Count("id"))))
+
+
 def _unanswered(limit: int = TOP_UNANSWERED) -> list[tuple[str, int]]:
     rows = (
         Question.objects.filter(outcome=Status.FALLBACK, at__gte=_since())
@@ -226,8 +232,7 @@ def _unanswered(limit: int = TOP_UNANSWERED) -> list[tuple[str, int]]:
 @require_GET
 def improve(request):
     index.refresh()
-    recent = Conversation.objects.filter(started_at__gte=_since())
-    counts = Counter(dict(recent.values_list("status").annotate(n=Count("id"))))
+    counts = _recent_status_counts()
     context = {
         "days": PLOT_DAYS,
         "total": sum(counts.values()),
@@ -249,8 +254,7 @@ def plot(request, name: str):
         )
         image = plots.per_day({(d, s): n for d, s, n in rows}, today - timedelta(PLOT_DAYS), today)
     elif name == "shares":
-        recent = Conversation.objects.filter(started_at__gte=_since())
-        image = plots.shares(Counter(dict(recent.values_list("status").annotate(n=Count("id")))))
+        image = plots.shares(_recent_status_counts())
     elif name == "unanswered":
         image = plots.unanswered(_unanswered())
     else:

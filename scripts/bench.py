@@ -26,12 +26,10 @@ import platform
 import random
 import re
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -48,10 +46,13 @@ from scripts.local_stack import (
     RASA,
     SECRET_ENV,
     STARTUP_TIMEOUT_S,
+    free_port,
+    send_message,
     start_action_server,
     start_rasa_server,
     stop,
     wait_until_up,
+    write_endpoints,
 )
 
 LOCUSTFILE = PROJECT / "bench" / "locustfile.py"
@@ -148,19 +149,6 @@ def make_conversations(count: int, seed: int = 6) -> list[list[tuple[str, str]]]
 # --- helpers --------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def post(webhook: str, sender: str, text: str) -> list[dict]:
-    body = json.dumps({"sender": sender, "message": text}).encode()
-    request = urllib.request.Request(webhook, body, {"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.load(response)
-
-
 def rss_mb(pid: int) -> float:
     """Resident memory of a process and its descendants, from /proc, in MB (2^20 bytes)."""
     children: dict[int, list[int]] = {}
@@ -218,10 +206,7 @@ def single_instance(work: Path, log_dir: Path) -> Iterator[tuple[str, dict, dict
     """One Rasa instance with the endpoints of `make run` (SQLite tracker store, in `work`) and
     its action server. Yields the base URL, the processes and the start-up times."""
     action_port, rasa_port = free_port(), free_port()
-    endpoints = yaml.safe_load((PROJECT / "endpoints.yml").read_text())
-    endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{action_port}/webhook"
-    endpoints["tracker_store"]["db"] = str(work / "tracker.db")
-    (work / "endpoints.yml").write_text(yaml.safe_dump(endpoints))
+    endpoints = write_endpoints(work, action_port)
     url = f"http://127.0.0.1:{rasa_port}"
     widget = {SECRET_ENV: secrets.token_urlsafe(32), ORIGINS_ENV: url}
 
@@ -232,9 +217,7 @@ def single_instance(work: Path, log_dir: Path) -> Iterator[tuple[str, dict, dict
         wait_until_up(f"http://127.0.0.1:{action_port}/health", actions, STARTUP_TIMEOUT_S)
         action_server_s = time.monotonic() - started
         started = time.monotonic()
-        rasa = start_rasa_server(
-            rasa_port, log_dir / "rasa.log", endpoints=work / "endpoints.yml", env=widget
-        )
+        rasa = start_rasa_server(rasa_port, log_dir / "rasa.log", endpoints=endpoints, env=widget)
         first_answer(url + WEBHOOK, rasa)
         startup = {
             "rasa_first_answer_s": round(time.monotonic() - started, 1),
@@ -254,7 +237,7 @@ def first_answer(webhook: str, rasa: subprocess.Popen) -> None:
         if rasa.poll() is not None:
             raise RuntimeError(f"Rasa exited with code {rasa.returncode} (see its log)")
         with contextlib.suppress(OSError, ValueError):
-            if post(webhook, "bench-startup", "Bonjour"):
+            if send_message(webhook, "bench-startup", "Bonjour"):
                 return
         time.sleep(0.1)
     raise TimeoutError(f"no answer from {webhook} within {STARTUP_TIMEOUT_S} s")
@@ -271,7 +254,7 @@ def sequential(base_url: str, conversations: list, messages: int) -> dict:
                 break
             started = time.perf_counter()
             try:
-                answer = post(base_url + WEBHOOK, sender, text)
+                answer = send_message(base_url + WEBHOOK, sender, text)
                 errors += not (answer or handed_off)
             except (OSError, ValueError):
                 errors += 1

@@ -12,19 +12,15 @@ conversation over, answers it and saves the two pages. Needs the trained model a
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import secrets
 import shutil
-import socket
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-import yaml
 from playwright.sync_api import Page, expect, sync_playwright
 
 from scripts.local_stack import (
@@ -35,8 +31,11 @@ from scripts.local_stack import (
     Stack,
     console_command,
     console_settings,
+    free_port,
     running_console,
     running_stack,
+    send_message,
+    write_endpoints,
 )
 
 DOCS = PROJECT / "docs"
@@ -65,39 +64,10 @@ STAFF_REPLY = (
 PATIENT_THANKS = "Merci beaucoup pour votre réponse."
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def write_endpoints(workdir: Path, action_port: int) -> Path:
-    """The project's endpoints, with this run's action port and SQLite tracker store."""
-    endpoints = yaml.safe_load((PROJECT / "endpoints.yml").read_text())
-    endpoints["action_endpoint"] = {"url": f"http://127.0.0.1:{action_port}/webhook"}
-    endpoints["tracker_store"] = {
-        "type": "SQL",
-        "dialect": "sqlite",
-        "db": str(workdir / "tracker.db"),
-    }
-    path = workdir / "endpoints.yml"
-    path.write_text(yaml.safe_dump(endpoints))
-    return path
-
-
-def say(stack: Stack, sender: str, text: str) -> list[dict]:
-    body = json.dumps({"sender": sender, "message": text}).encode()
-    request = urllib.request.Request(
-        stack.rest_webhook, data=body, headers={"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.load(response)
-
-
 def converse(stack: Stack, conversation: tuple[str, list[str]]) -> None:
     sender, messages = conversation
     for text in messages:
-        replies = say(stack, sender, text)
+        replies = send_message(stack.rest_webhook, sender, text)
         first = (replies[0].get("text") or "").split("\n")[0][:70] if replies else "(rien)"
         print(f"  {sender}: « {text} » -> {first}")
         time.sleep(1)  # a little time between messages, as people type
@@ -128,7 +98,9 @@ def take_screenshots(console_url: str, password: str, stack: Stack) -> None:
         page.get_by_label("Votre réponse au patient").fill(STAFF_REPLY)
         page.get_by_role("button", name="Envoyer au patient").click()
         expect(page.locator(".transcript .entry.staff")).to_contain_text("infirmière")
-        say(stack, CLINICAL[0], PATIENT_THANKS)  # the assistant stays silent: a person holds it
+        send_message(
+            stack.rest_webhook, CLINICAL[0], PATIENT_THANKS
+        )  # the assistant stays silent: a person holds it
         transcript_url = page.url
 
         page.get_by_role("link", name="File d'attente").click()

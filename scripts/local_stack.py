@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import secrets
+import socket
 import subprocess
 import sys
 import time
@@ -19,6 +20,8 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
 
 PROJECT = Path(__file__).resolve().parent.parent
 RASA = str(Path(sys.executable).with_name("rasa"))
@@ -62,6 +65,34 @@ class Stack:
         url = f"{self.rasa_url}/conversations/{urllib.parse.quote(sender_id)}/tracker?{query}"
         with urllib.request.urlopen(url, timeout=30) as response:
             return json.load(response)["events"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def write_endpoints(workdir: Path, action_port: int) -> Path:
+    """The project's endpoints with another action port and a SQLite tracker store in
+    `workdir` (test stacks, benchmark, screenshots)."""
+    endpoints = workdir / "endpoints.yml"
+    tracker_store = {"type": "SQL", "dialect": "sqlite", "db": str(workdir / "tracker.db")}
+    project_endpoints = yaml.safe_load((PROJECT / "endpoints.yml").read_text())
+    project_endpoints["action_endpoint"] = {"url": f"http://127.0.0.1:{action_port}/webhook"}
+    project_endpoints["tracker_store"] = tracker_store
+    endpoints.write_text(yaml.safe_dump(project_endpoints))
+    return endpoints
+
+
+def send_message(webhook: str, sender: str, text: str) -> list[dict]:
+    """One message through the REST channel; the bot's messages (HTTP errors are raised)."""
+    body = json.dumps({"sender": sender, "message": text}).encode()
+    request = urllib.request.Request(
+        webhook, data=body, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.load(response)
 
 
 def widget_settings(rasa_port: int) -> dict[str, str]:

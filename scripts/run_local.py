@@ -14,7 +14,13 @@ import urllib.error
 import urllib.request
 import uuid
 
-from scripts.local_stack import PROJECT, console_settings, running_console, running_stack
+from scripts.local_stack import (
+    PROJECT,
+    console_settings,
+    running_console,
+    running_stack,
+    send_message,
+)
 
 API_TOKEN_ENV = "RASA_API_TOKEN"
 
@@ -27,13 +33,8 @@ def api_token() -> str:
 
 def send(webhook: str, sender: str, text: str) -> list[dict]:
     """The bot's messages; a refusal of the REST channel (too long, empty…) shown as one."""
-    body = json.dumps({"sender": sender, "message": text}).encode()
-    request = urllib.request.Request(
-        webhook, data=body, headers={"Content-Type": "application/json"}
-    )
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return json.load(response)
+        return send_message(webhook, sender, text)
     except urllib.error.HTTPError as error:
         try:
             refusal = json.load(error)["message"]

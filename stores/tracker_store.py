@@ -65,11 +65,6 @@ class StrictSQLTrackerStore(SQLTrackerStore):
         parent = super()
         await self._retrying("write", lambda: parent.save(tracker))
 
-    def ping(self) -> None:
-        """Raises if the database does not answer (health check)."""
-        with self.engine.connect() as connection:
-            connection.execute(sa.text("SELECT 1"))
-
 
 def strict(agent: Agent) -> None:
     """Unwraps the agent's FailSafeTrackerStore around a StrictSQLTrackerStore (see above)."""

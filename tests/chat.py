@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import urllib.request
-
-from scripts.local_stack import Stack
+from scripts.local_stack import Stack, send_message
 
 
 def say(stack: Stack, sender: str, text: str) -> list[dict]:
     """Sends one message through the REST channel; returns the bot's messages."""
-    body = json.dumps({"sender": sender, "message": text}).encode()
-    request = urllib.request.Request(
-        stack.rest_webhook, data=body, headers={"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.load(response)
+    return send_message(stack.rest_webhook, sender, text)
 
 
 def texts(messages: list[dict]) -> str:

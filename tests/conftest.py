@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,8 +18,10 @@ from scripts.local_stack import (
     Stack,
     console_command,
     console_settings,
+    free_port,
     running_console,
     running_stack,
+    write_endpoints,
 )
 
 # The console's settings (console/settings.py) for the in-process Django tests: a key made
@@ -47,27 +48,10 @@ def sources() -> dict:
     return yaml.safe_load((PROJECT / "data" / "sources.yml").read_text())["sources"]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def stack_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Where the test stack keeps its tracker store (tracker.db) and logs."""
     return tmp_path_factory.mktemp("stack")
-
-
-def write_endpoints(workdir: Path, action_port: int) -> Path:
-    """Endpoints of a test stack: its own action port and SQLite tracker store."""
-    endpoints = workdir / "endpoints.yml"
-    tracker_store = {"type": "SQL", "dialect": "sqlite", "db": str(workdir / "tracker.db")}
-    project_endpoints = yaml.safe_load((PROJECT / "endpoints.yml").read_text())
-    project_endpoints["action_endpoint"] = {"url": f"http://127.0.0.1:{action_port}/webhook"}
-    project_endpoints["tracker_store"] = tracker_store
-    endpoints.write_text(yaml.safe_dump(project_endpoints))
-    return endpoints
 
 
 def require_model() -> None:

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from scripts.local_stack import Stack
+from scripts.local_stack import Stack, free_port
 from tests.chat import say
 from tests.cluster import Cluster, postgres, running_cluster
-from tests.conftest import free_port, require_model
+from tests.conftest import require_model
 from tests.widget_client import WidgetClient, post_events
 
 QUESTIONS = [

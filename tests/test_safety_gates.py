@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scripts.local_stack import PROJECT, running_stack
+from scripts.local_stack import PROJECT, free_port, running_stack, write_endpoints
 from tests.chat import say, texts, turn
-from tests.conftest import free_port, require_model, write_endpoints
+from tests.conftest import require_model
 
 CASES = yaml.safe_load((PROJECT / "tests" / "safety" / "cases.yml").read_text())
 REPORT = PROJECT / "results" / "safety" / "report.json"
