@@ -98,7 +98,7 @@ validate: $(VENV)/.installed ## Check data and domain for conflicts and mistakes
 
 .PHONY: run
 run: $(MODEL) $(WIDGET_DEPS) ## Start the assistant (+ widget demo page), its action server and the staff console, then chat in the terminal
-	@mkdir -p var
+	@install -d -m 700 var
 	$(BIN)/python -m scripts.run_local --rasa-port $(RASA_PORT) --action-port $(ACTION_PORT) \
 	  --console-port $(CONSOLE_PORT)
 
@@ -107,7 +107,7 @@ run: $(MODEL) $(WIDGET_DEPS) ## Start the assistant (+ widget demo page), its ac
 PROD_PORT ?= 8080
 .PHONY: run-prod
 run-prod: $(MODEL) $(WIDGET_DEPS) nginx ## Production layout locally: 2 Rasa instances (PostgreSQL, Redis) behind nginx; CHECK=1 checks and stops
-	@mkdir -p var
+	@install -d -m 700 var
 	$(BIN)/python -m scripts.run_prod --public-port $(PROD_PORT) $(if $(CHECK),--check)
 
 # The console's key only signs sign-in sessions: its commands do not need the real one.
@@ -115,7 +115,7 @@ WITH_CONSOLE_KEY = CONSOLE_SECRET_KEY="$${CONSOLE_SECRET_KEY:-$$($(BIN)/python -
 .PHONY: account
 account: $(VENV)/.installed ## Create a staff console account: make account NAME=claire [ADMIN=1]
 	@test -n "$(NAME)" || { echo "usage: make account NAME=claire [ADMIN=1]"; exit 2; }
-	@mkdir -p var
+	@install -d -m 700 var
 	$(WITH_CONSOLE_KEY) $(BIN)/python -m console migrate --no-input --verbosity 0
 	$(WITH_CONSOLE_KEY) $(BIN)/python -m console createstaff $(NAME) $(if $(ADMIN),--admin)
 
@@ -125,7 +125,7 @@ purge: $(VENV)/.installed ## Retention: delete conversations silent for DAYS day
 
 .PHONY: shell
 shell: $(MODEL) ## Rasa's own terminal chat (starts the action server too)
-	@mkdir -p var
+	@install -d -m 700 var
 	$(RASA) run actions --port $(ACTION_PORT) --actions actions & trap "kill $$!" EXIT; \
 	  $(RASA) shell --model $(MODEL) --endpoints endpoints.yml
 
@@ -133,13 +133,13 @@ shell: $(MODEL) ## Rasa's own terminal chat (starts the action server too)
 
 .PHONY: lint
 lint: $(VENV)/.installed ## Static checks (ruff)
-	$(BIN)/ruff check actions bench channels components console policies scripts stores tests
-	$(BIN)/ruff format --check actions bench channels components console policies scripts stores tests
+	$(BIN)/ruff check actions bench channels components console contracts policies scripts stores tests
+	$(BIN)/ruff format --check actions bench channels components console contracts policies scripts stores tests
 
 .PHONY: format
 format: $(VENV)/.installed ## Format the Python code
-	$(BIN)/ruff format actions bench channels components console policies scripts stores tests
-	$(BIN)/ruff check --fix actions bench channels components console policies scripts stores tests
+	$(BIN)/ruff format actions bench channels components console contracts policies scripts stores tests
+	$(BIN)/ruff check --fix actions bench channels components console contracts policies scripts stores tests
 
 .PHONY: test
 test: lint validate $(MODEL) $(WIDGET_DEPS) browser nginx services ## Every test: lint, data validation, pytest (with the browser), conversations, NLU gate

@@ -4,6 +4,8 @@ the orchestrator and monitoring.
 200 when the model is loaded and the tracker store and lock store answer; 503 otherwise,
 naming what failed, with an ERROR log line (Rasa would otherwise carry on silently in memory,
 see stores/tracker_store.py). Once the agent is loaded it also removes that memory fallback.
+`refused` counts, per channel and reason, the messages and sessions this process refused
+since it started (channels/flow_control.py).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.flow_control import REFUSED
 from stores.tracker_store import strict
 
 logger = logging.getLogger(__name__)
@@ -82,8 +85,7 @@ class HealthInput(InputChannel):
             }
             healthy = all(checks.values())
             status = "ok" if healthy else "unavailable"
-            return response.json(
-                {"status": status, "model": True, **checks}, status=200 if healthy else 503
-            )
+            body = {"status": status, "model": True, **checks, "refused": REFUSED.as_dict()}
+            return response.json(body, status=200 if healthy else 503)
 
         return bp

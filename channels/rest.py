@@ -7,8 +7,8 @@ is never exposed publicly.
 bot's messages, or a French JSON error `{"code", "message"}` (codes as in
 channels/user_text.py's REFUSALS):
 - 400 `malformed`: the body is not a JSON object, or `message` is missing or not a string;
-- 400 `sender`: `sender` is missing, empty, longer than MAX_SENDER_CHARS, or has a character
-  Rasa's HTTP API (hence the staff console) could not address;
+- 400 `sender`: `sender` is not a conversation id (contracts/conversation.py: 1 to 128
+  letters, digits, "-" or "_"; "." or ".." could not be addressed by the staff console);
 - 400 `empty`: nothing left once the text is cleaned (spaces, control characters, "/");
 - 413 `too_long`: more than MAX_MESSAGE_CHARS characters (bodies over Sanic's
   REQUEST_MAX_SIZE get Sanic's own 413 before this code runs);
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import traceback
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -38,19 +37,16 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.user_text import REFUSALS, clean_user_text, is_too_long
+from contracts.conversation import MAX_CONVERSATION_ID_CHARS, is_conversation_id
 
 logger = logging.getLogger(__name__)
 
-MAX_SENDER_CHARS = 128
-# Unreserved URL characters and those a path segment carries as they are (RFC 3986): the
-# console reaches a conversation through Rasa's API, which does not decode %-escapes.
-SENDER = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@]+")
 
 ERRORS = {
     **REFUSALS,
     "sender": (
         "Identifiant de conversation (« sender ») manquant ou invalide : 1 à "
-        f"{MAX_SENDER_CHARS} caractères, sans espace, sans accent ni caractère spécial."
+        f"{MAX_CONVERSATION_ID_CHARS} lettres sans accent, chiffres, « - » ou « _ »."
     ),
 }
 STATUS = {"malformed": 400, "sender": 400, "empty": 400, "too_long": 413, "server": 503}
@@ -69,9 +65,7 @@ def read_request(body: bytes) -> tuple[str, str] | str:
     if not isinstance(data, dict) or not isinstance(data.get("message"), str):
         return "malformed"
     sender = data.get("sender")
-    if not (
-        isinstance(sender, str) and len(sender) <= MAX_SENDER_CHARS and SENDER.fullmatch(sender)
-    ):
+    if not is_conversation_id(sender):
         return "sender"
     if is_too_long(data["message"]):
         return "too_long"

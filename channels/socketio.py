@@ -4,8 +4,13 @@ What it changes from Rasa 3.6's channel (see /shared/rasa-3.6-pitfalls.md):
 - the server issues the session id (channels/widget_session.py); a client comes back to its
   conversation with a signed token and can never pick an id, nor send into another session;
 - `enter_room` is awaited when it is a coroutine (python-socketio >= 5.10), so replies arrive;
-- Origins are checked against WIDGET_ALLOWED_ORIGINS (Rasa switches the check off);
+- a connection must come from an allowed Origin (WIDGET_ALLOWED_ORIGINS; Rasa switches the
+  check off, and python-engineio lets a request without Origin through): a session token
+  replayed outside a page of the allowed sites opens nothing;
 - oversize, malformed and binary events get an `error` event, never an exception;
+- bounded and never silent (channels/flow_control.py): each session's messages are handled in
+  order, one at a time; too many at once, or too many new sessions from one address, get an
+  `error` event with French words, and the refusals are counted on the health route;
 - the history and the handoff state (`bot` / `waiting` / `human`) are sent on connection and
   after every turn, and after staff write into the conversation through the HTTP API;
 - get_output_channel() emits to the session's room, so messages posted through
@@ -25,6 +30,7 @@ import urllib.parse
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from engineio.payload import Payload
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -33,6 +39,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 
+from channels.flow_control import REFUSED, FlowControl, RateLimiter
 from channels.user_text import REFUSALS, clean_user_text, is_too_long
 from channels.widget_assets import assets_blueprint
 from channels.widget_history import (
@@ -51,10 +58,20 @@ ORIGINS_ENV = "WIDGET_ALLOWED_ORIGINS"
 # every one (12 bytes for a character outside the BMP), with its envelope; longer ones get the
 # `too_long` error.
 MAX_PACKET_BYTES = 32 * 1024
+# Over long-polling, the client sends what queued up during one poll as one batch, which
+# python-engineio refused whole beyond 16 messages (no reply, no error: all lost). The batch
+# stays bounded by MAX_PACKET_BYTES; what it holds beyond the rate limit gets refusals.
+Payload.max_decode_packets = 1024
+# How long an address's count of new sessions takes to refill (Limits.new_sessions_per_address).
+NEW_SESSIONS_WINDOW_S = 600
 
 ERRORS = {
     "no_session": "La conversation n'est pas encore prête. Réessayez dans un instant.",
-    **REFUSALS,  # malformed, too_long, empty, server: the same words on every channel
+    "too_many_sessions": (
+        "Trop de nouvelles conversations ont été ouvertes depuis votre connexion. Réessayez "
+        "dans quelques minutes. En cas d'urgence, appelez le 15 ou le 112."
+    ),
+    **REFUSALS,  # malformed, too_long, empty, rate_limited, server: the same on every channel
 }
 
 
@@ -170,6 +187,10 @@ class SecureSocketIOInput(InputChannel):
         self.sio: AsyncServer | None = None
         self.app: Sanic | None = None
         self.sessions: dict[str, str] = {}  # socket id -> session id
+        self.addresses: dict[str, str] = {}  # socket id -> pseudonym of the client's address
+        self.flow = FlowControl(self.name())
+        limit = self.flow.limits.new_sessions_per_address
+        self.new_sessions = RateLimiter(limit, limit / NEW_SESSIONS_WINDOW_S)
 
     def get_output_channel(self) -> OutputChannel | None:
         return WidgetOutput(self.sio) if self.sio is not None else None
@@ -177,6 +198,24 @@ class SecureSocketIOInput(InputChannel):
     def _origin_allowed(self, origin: str | None, environ: object = None) -> bool:
         # A callable, because python-engineio reads an empty list as "check nothing".
         return isinstance(origin, str) and origin.rstrip("/") in self.origins
+
+    def _client_address(self, environ: dict[str, Any]) -> str:
+        """The pseudonym of the client's address (Sanic's remote_addr: the X-Forwarded-For
+        address when SANIC_PROXIES_COUNT says a proxy is in front, else the peer's)."""
+        request = environ.get("sanic.request")
+        address = (getattr(request, "remote_addr", "") or getattr(request, "ip", "")) or "?"
+        return self.tokens.address_pseudonym(address)
+
+    def _session_for(self, sid: str, token: object) -> str | None:
+        """The session a token names, else a new one unless its address opened too many."""
+        session_id = self.tokens.session_of(token)
+        if session_id is not None:
+            return session_id
+        address = self.addresses.get(sid, "?")
+        if not self.new_sessions.allow(address):
+            REFUSED.record(self.name(), "too_many_sessions", address)
+            return None
+        return new_session_id()
 
     async def _tracker(self, session_id: str, full: bool = False) -> DialogueStateTracker | None:
         """The stored conversation: every session (`full`, for the history) or the latest one
@@ -224,14 +263,24 @@ class SecureSocketIOInput(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        @sio.on("connect")
+        async def connect(sid: str, environ: dict[str, Any], *args: Any) -> bool:
+            if not self._origin_allowed(environ.get("HTTP_ORIGIN")):
+                return False  # refused
+            self.addresses[sid] = self._client_address(environ)
+            return True
+
         @sio.on("disconnect")
         async def disconnect(sid: str) -> None:
             self.sessions.pop(sid, None)
+            self.addresses.pop(sid, None)
 
         @sio.on("session_request")
         async def session_request(sid: str, *args: Any) -> None:
             data = args[0] if len(args) == 1 and isinstance(args[0], dict) else {}
-            session_id = self.tokens.session_of(data.get("token")) or new_session_id()
+            session_id = self._session_for(sid, data.get("token"))
+            if session_id is None:
+                return await self._error(sid, "too_many_sessions")
             previous = self.sessions.get(sid)
             if previous and previous != session_id:
                 await leave_room(sio, sid, previous)
@@ -256,13 +305,22 @@ class SecureSocketIOInput(InputChannel):
             text = clean_user_text(data["message"])
             if not text:
                 return await self._error(sid, "empty")
-            # Client metadata is ignored: nothing but the cleaned text enters the tracker.
-            message = UserMessage(text, WidgetOutput(sio), session_id, input_channel=self.name())
-            try:
-                await on_new_message(message)
-            except Exception:
-                logger.exception("the widget message could not be handled")
-                return await self._error(sid, "server")
-            await self.emit_handoff_state(session_id)
+            # Client metadata is ignored: only the cleaned text, and the pseudonym of the
+            # address (the staff queue groups a flood of urgent requests by it), are stored.
+            metadata = {"source": self.addresses.get(sid)}
+            message = UserMessage(
+                text, WidgetOutput(sio), session_id, input_channel=self.name(), metadata=metadata
+            )
+
+            async def handle() -> None:
+                try:
+                    await on_new_message(message)
+                except Exception:
+                    logger.exception("the widget message could not be handled")
+                    return await self._error(sid, "server")
+                await self.emit_handoff_state(session_id)
+
+            if self.flow.admit(session_id, handle) is not None:
+                await self._error(sid, "rate_limited")
 
         return bp

@@ -37,6 +37,10 @@ REFUSALS = {
         "Raccourcissez-le, puis envoyez-le de nouveau."
     ),
     "empty": "Votre message est vide.",
+    "rate_limited": (
+        "Vous envoyez beaucoup de messages à la suite : celui-ci n'a pas été lu. Attendez "
+        "quelques secondes, puis écrivez de nouveau. En cas d'urgence, appelez le 15 ou le 112."
+    ),
     "server": (
         "Une erreur est survenue : votre message n'a pas pu être traité. Réessayez dans un "
         "instant. En cas d'urgence, appelez le 15 ou le 112."

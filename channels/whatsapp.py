@@ -4,9 +4,11 @@ Its order lives here, in one place, for both: 503 when the channel is not config
 for a huge body, 403 unless the provider's signature is valid (nothing is stored or passed
 on before that), 400 for a malformed message. Then, per message: remember the number under
 its pseudonym (channels/contacts.py), drop a message id already seen, answer the provider
-at once and let a background task map a typed "1", "2"… to the last buttons, clean the text
+at once and queue the message in its conversation (channels/flow_control.py: one at a time,
+in order; too many at once from one number are refused, and the sender is told so at most
+once a minute). The queue's task maps a typed "1", "2"… to the last buttons, cleans the text
 (channels/user_text.py: a message over MAX_MESSAGE_CHARS gets a French refusal and is not
-stored) and hand it to Rasa; if that fails, the sender is told so in French. Rasa only ever
+stored) and hands it to Rasa; if that fails, the sender is told so in French. Rasa only ever
 sees the pseudonym; the output channel looks the number up to reply. A channel whose
 environment is incomplete answers 503 and logs a warning at start-up.
 """
@@ -29,6 +31,7 @@ from sanic.response import HTTPResponse
 
 from channels import contacts
 from channels.contacts import ContactBook
+from channels.flow_control import FlowControl, RateLimiter
 from channels.formatting import chosen_payload, replies
 from channels.outbound import PseudonymousOutput
 from channels.pseudonyms import SECRET_ENV, pseudonym, secret_from_env
@@ -39,6 +42,9 @@ logger = logging.getLogger(__name__)
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 # Webhook bodies are small (a message, a few fields); anything bigger is refused unread.
 MAX_BODY_BYTES = 64 * 1024
+# A sender whose messages are refused is told so at most once per this many seconds: every
+# message sent costs the provider's fee and the patient's attention.
+REFUSAL_NOTICE_INTERVAL_S = 60
 
 
 class MalformedRequest(ValueError):
@@ -88,6 +94,8 @@ class WhatsAppInput(InputChannel):
         self.secret = secret_from_env() if settings else None
         self.book: ContactBook | None = contacts.book() if settings else None
         self._tasks: set[asyncio.Task] = set()
+        self.flow = FlowControl(self.name())
+        self.refusal_notices = RateLimiter(1, 1 / REFUSAL_NOTICE_INTERVAL_S)
 
     @classmethod
     def required_env(cls) -> tuple[str, ...]:
@@ -189,7 +197,12 @@ class WhatsAppInput(InputChannel):
             if not await asyncio.to_thread(claim, self.name(), message.message_id):
                 logger.info("%s: duplicate delivery for %s dropped", self.name(), sender)
                 continue
-            self._spawn(self._process(message, sender, on_new_message, agent))
+
+            async def handle(message: Incoming = message, sender: str = sender) -> None:
+                await self._process(message, sender, on_new_message, agent)
+
+            if self.flow.admit(sender, handle) is not None and self.refusal_notices.allow(sender):
+                self._spawn(self.output().send_text_message(sender, REFUSALS["rate_limited"]))
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coroutine)

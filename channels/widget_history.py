@@ -11,7 +11,8 @@ from typing import Any
 
 from rasa.shared.core.trackers import DialogueStateTracker
 
-HANDOFF_SLOT = "handoff"
+from contracts.handoff import HANDOFF_SLOT, widget_state
+
 HISTORY_LENGTH = 50
 # Payloads the widget sends from its own controls, shown with the control's label.
 WIDGET_ACTION_LABELS = {"/request_human": "Parler à un membre de l'équipe"}
@@ -19,19 +20,9 @@ WIDGET_ACTION_LABELS = {"/request_human": "Parler à un membre de l'équipe"}
 STAFF = "staff"
 
 
-def handoff_state(slot: object) -> str:
-    """`bot` (the assistant answers), `waiting` (a person will answer) or `human`.
-
-    Staff take a conversation by setting the slot's status to anything other than
-    `waiting` (e.g. `taken`) and hand it back by resetting the slot (or status `closed`).
-    """
-    if not isinstance(slot, dict) or not slot or slot.get("status") == "closed":
-        return "bot"
-    return "waiting" if slot.get("status") == "waiting" else "human"
-
-
 def tracker_handoff_state(tracker: DialogueStateTracker | None) -> str:
-    return handoff_state(tracker.get_slot(HANDOFF_SLOT) if tracker else None)
+    """`bot`, `waiting` or `human` (contracts/handoff.py): who answers the conversation."""
+    return widget_state(tracker.get_slot(HANDOFF_SLOT) if tracker else None)
 
 
 def text_parts(text: str) -> list[str]:

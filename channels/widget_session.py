@@ -51,6 +51,11 @@ class SessionTokens:
         digest = hmac.new(self._key, payload.encode(), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
+    def address_pseudonym(self, address: str) -> str:
+        """A keyed pseudonym of a client address: counted and grouped, never stored as is."""
+        digest = hmac.new(self._key, f"address:{address}".encode(), hashlib.sha256).hexdigest()
+        return f"ip-{digest[:16]}"
+
     def issue(self, session_id: str, now: float | None = None) -> str:
         payload = f"{session_id}.{int(time.time() if now is None else now)}"
         return f"{payload}.{self._signature(payload)}"

@@ -2,12 +2,14 @@
 
 Responses write {org_name}, {care_team}, {org_phone}, {org_hours}; this generator takes
 their values from organisation.yml, read when the Rasa server starts (endpoints.yml: nlg).
-Running inside Rasa, it needs no action server: the wording stays right even when the
-action server is down.
+It also gives `team_open` (whether the team is there now, from the opening schedule) for
+response conditions, e.g. utter_handoff's wording outside opening hours. Running inside Rasa,
+it needs no action server: the wording stays right even when the action server is down.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
@@ -31,7 +33,8 @@ class OrganisationNLG(TemplatedNaturalLanguageGenerator):
         output_channel: str,
         **kwargs: Any,
     ) -> dict[str, Any] | None:
-        variables = {**self.organisation_values, **(filled_slots or {})}
+        team_open = organisation().is_open(datetime.now(timezone.utc))
+        variables = {**self.organisation_values, "team_open": team_open, **(filled_slots or {})}
         return super().generate_from_slots(utter_action, variables, output_channel, **kwargs)
 
     def _fill_response(

@@ -61,6 +61,8 @@ def rebuild(sender_id: str) -> Conversation | None:
         "handoff_urgent": bool(handoff.get("urgent")),
         "handoff_requested_at": _parse_time(handoff.get("requested_at")),
         "handoff_message": handoff.get("message") or "",
+        "handoff_requests": int(handoff.get("requests") or 0),
+        "handoff_source": str(handoff.get("source") or "")[:64],
         "search_text": summary.search_text,
         "last_event_id": events[-1]["_id"],
         "event_count": len(events),

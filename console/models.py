@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from contracts import handoff
+
 
 class Status(models.TextChoices):
     """What happened in a conversation (or after one user message), worst first."""
@@ -17,20 +19,20 @@ class Status(models.TextChoices):
 
 
 class HandoffStatus(models.TextChoices):
-    """The `handoff` slot's status (contract with actions/handoff.py and the widget)."""
+    """The `handoff` record's status (contracts/handoff.py), as staff read it."""
 
     NONE = "", "—"
-    WAITING = "waiting", "En attente"
-    TAKEN = "taken", "Prise en charge"
-    CLOSED = "closed", "Close"
+    WAITING = handoff.Status.WAITING.value, "En attente"
+    TAKEN = handoff.Status.TAKEN.value, "Prise en charge"
+    CLOSED = handoff.Status.CLOSED.value, "Close"
 
 
-# The `reason` of a handoff record (actions/handoff.py), as staff read it.
+# The `reason` of a handoff record (contracts/handoff.py), as staff read it.
 HANDOFF_REASONS = {
-    "emergency": "Urgence",
-    "clinical": "Question personnelle de santé",
-    "human": "Demande à parler à quelqu'un",
-    "appointment": "Rendez-vous",
+    handoff.Reason.EMERGENCY.value: "Urgence",
+    handoff.Reason.CLINICAL.value: "Question personnelle de santé",
+    handoff.Reason.HUMAN.value: "Demande à parler à quelqu'un",
+    handoff.Reason.APPOINTMENT.value: "Rendez-vous",
 }
 
 
@@ -60,6 +62,11 @@ class Conversation(models.Model):
     handoff_urgent = models.BooleanField(default=False)
     handoff_requested_at = models.DateTimeField(null=True)
     handoff_message = models.TextField(blank=True)
+    # How many times the patient asked for a person while this request was open.
+    handoff_requests = models.PositiveIntegerField(default=0)
+    # Pseudonym of where the request came from (a widget client's address): the queue folds
+    # a flood of urgent requests from one source into one row.
+    handoff_source = models.CharField(max_length=64, blank=True)
     # Lower-case, accent-free text of every message, for the search box.
     search_text = models.TextField(blank=True)
     # What the index was built from: the newest event id and the number of events.

@@ -14,30 +14,27 @@ from typing import Any
 import requests
 from django.conf import settings
 
+from contracts.conversation import is_conversation_id
+from contracts.handoff import HANDED_BACK_RESPONSE, HANDOFF_SLOT
+
 TIMEOUT_S = 15
-HANDED_BACK_RESPONSE = "utter_handed_back"
 
 
 class RasaUnavailable(RuntimeError):
     """Rasa could not be reached or refused the request (the message says which, in French)."""
 
 
-# Characters a URL path segment carries as they are (RFC 3986). Rasa (Sanic) does not decode
-# the conversation id in its paths: "%3C" would name another conversation than "<".
-PATH_SAFE = "!$&'()*+,;=:@"
-
-
 def _url(sender_id: str, path: str, **params: str) -> str:
     if not settings.RASA_API_TOKEN:
         raise RasaUnavailable("RASA_API_TOKEN n'est pas configuré : action impossible.")
-    conversation = urllib.parse.quote(sender_id, safe=PATH_SAFE)
-    if conversation != sender_id:
+    # Rasa (Sanic) does not decode the id in its paths: only ids of the safe alphabet are sent.
+    if not is_conversation_id(sender_id):
         raise RasaUnavailable(
             "L'identifiant de cette conversation contient des caractères que l'API de Rasa "
             "ne transmet pas : action impossible depuis la console."
         )
     query = urllib.parse.urlencode({**params, "token": settings.RASA_API_TOKEN})
-    return f"{settings.RASA_URL}/conversations/{conversation}/{path}?{query}"
+    return f"{settings.RASA_URL}/conversations/{sender_id}/{path}?{query}"
 
 
 def _call(method: str, url: str, body: Any = None) -> dict:
@@ -55,7 +52,7 @@ def _call(method: str, url: str, body: Any = None) -> dict:
 def handoff_slot(sender_id: str) -> dict:
     """The conversation's current `handoff` record (empty when the assistant answers)."""
     tracker = _call("GET", _url(sender_id, "tracker", include_events="NONE"))
-    value = (tracker.get("slots") or {}).get("handoff")
+    value = (tracker.get("slots") or {}).get(HANDOFF_SLOT)
     return value if isinstance(value, dict) else {}
 
 
@@ -66,7 +63,8 @@ def _append(sender_id: str, events: list[dict]) -> None:
 
 def set_handoff_slot(sender_id: str, record: dict | None) -> None:
     _append(
-        sender_id, [{"event": "slot", "name": "handoff", "value": record, "timestamp": time.time()}]
+        sender_id,
+        [{"event": "slot", "name": HANDOFF_SLOT, "value": record, "timestamp": time.time()}],
     )
 
 

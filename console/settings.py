@@ -54,6 +54,9 @@ RASA_API_TOKEN = os.environ.get("RASA_API_TOKEN", "")
 # Conversations whose last message is older than this are deleted by purge_conversations.
 RETENTION_DAYS = int(os.environ.get("CONSOLE_RETENTION_DAYS", "90"))
 
+# More unclaimed urgent requests than this from one source fold into one queue row (queue.py).
+QUEUE_FLOOD_THRESHOLD = int(os.environ.get("CONSOLE_QUEUE_FLOOD_THRESHOLD", "3"))
+
 # --- application -------------------------------------------------------------------------
 INSTALLED_APPS = [
     "django.contrib.auth",

@@ -1,8 +1,8 @@
 """Rasa events → what staff read: transcript entries and a conversation's summary.
 
 Pure functions over the event dicts of the tracker store (tracker.py), so they are tested
-without a database. The action and response names are a contract with domain.yml and
-actions/handoff.py.
+without a database. What a turn did is read from the responses the patient was sent, so the
+console shows exactly what the patient was told (contracts/handoff.py names them).
 """
 
 from __future__ import annotations
@@ -13,10 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from console.models import HANDOFF_REASONS, HandoffStatus, Status
+from contracts.handoff import EMERGENCY_RESPONSES, HANDOFF_RESPONSES, HANDOFF_SLOT, is_handed_off
 
-HANDOFF_SLOT = "handoff"
-EMERGENCY_ACTION = "action_emergency"
-HANDOFF_ACTION = "action_handoff"
 FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_RESPONSES = frozenset({"utter_no_answer", "utter_not_understood", "utter_default"})
 # Worst first: a conversation's status is the worst outcome of its messages.
@@ -93,11 +91,10 @@ def utter_action(event: dict) -> str:
 
 def outcome(user_event: dict, following: list[dict]) -> Status:
     """What the assistant did with one user message."""
-    actions = {e.get("name") for e in following if e.get("event") == "action"}
     responses = {utter_action(e) for e in following if e.get("event") == "bot"}
-    if EMERGENCY_ACTION in actions:
+    if responses & EMERGENCY_RESPONSES:
         return Status.URGENT
-    if HANDOFF_ACTION in actions:
+    if responses & HANDOFF_RESPONSES:
         return Status.HANDED_OFF
     if intent_of(user_event)[0] == FALLBACK_INTENT or responses & FALLBACK_RESPONSES:
         return Status.FALLBACK
@@ -158,11 +155,11 @@ def entries(events: list[dict]) -> list[Entry]:
                     buttons=buttons,
                 )
             )
-        elif kind == "action" and event.get("name") == EMERGENCY_ACTION:
-            result.append(Entry("event", moment(event), "Urgence signalée", flags=("urgent",)))
         elif kind == "slot" and event.get("name") == HANDOFF_SLOT:
-            note = _handoff_note(event.get("value"))
-            result.append(Entry("event", moment(event), note, flags=("handed_off",)))
+            value = event.get("value")
+            urgent = isinstance(value, dict) and value.get("urgent") and is_handed_off(value)
+            flags = ("urgent",) if urgent else ("handed_off",)
+            result.append(Entry("event", moment(event), _handoff_note(value), flags=flags))
         elif kind == "session_started":
             result.append(Entry("event", moment(event), "Nouvelle session"))
     return result

@@ -24,7 +24,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from console import audit, exports, handoff, index, plots, rasa_api, retention, tracker
 from console.forms import AccountForm, FilterForm, ReplyForm, ReviewForm
-from console.models import AuditEntry, Claim, Conversation, HandoffStatus, Question, Review, Status
+from console.models import AuditEntry, Conversation, Question, Review, Status
+from console.queue import current_rows
 from console.transcripts import entries, fold
 
 PAGE_SIZE = 50
@@ -56,13 +57,7 @@ def _conversation(sender_id: str) -> Conversation:
 @require_GET
 def queue(request):
     index.refresh()
-    waiting = Conversation.objects.filter(
-        handoff_status__in=[HandoffStatus.WAITING, HandoffStatus.TAKEN]
-    ).order_by("-handoff_urgent", "handoff_requested_at", "last_message_at")
-    holders = dict(
-        Claim.objects.filter(ended_at__isnull=True).values_list("sender_id", "holder__username")
-    )
-    rows = [(c, holders.get(c.sender_id)) for c in waiting]
+    rows = current_rows()
     return render(request, "console/queue.html", {"rows": rows, "now": timezone.now()})
 
 

@@ -29,6 +29,7 @@ GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 DEFAULT_MODEL = PROJECT / "models" / "assistant.tar.gz"
 # Generous: loading the model takes minutes when other test stacks share the 2 cores.
 STARTUP_TIMEOUT_S = 600
+API_TOKEN_ENV = "RASA_API_TOKEN"
 SECRET_ENV = "WIDGET_SESSION_SECRET"
 ORIGINS_ENV = "WIDGET_ALLOWED_ORIGINS"
 CONSOLE_SECRET_ENV = "CONSOLE_SECRET_KEY"
@@ -151,9 +152,12 @@ def start_rasa_server(
     credentials: Path = PROJECT / "credentials.yml",
     extra_args: tuple[str, ...] = (),
     env: dict[str, str] | None = None,
+    api_token: str | None = None,
 ) -> subprocess.Popen:
+    """`rasa run` through scripts/rasa_server.py: the HTTP API (with `api_token`, else none)
+    without the token on the command line, and owner-only files."""
     command = [
-        RASA, "run",
+        sys.executable, "-m", "scripts.rasa_server",
         "--model", str(model),
         "--endpoints", str(endpoints),
         "--credentials", str(credentials),
@@ -164,14 +168,32 @@ def start_rasa_server(
     # The caller's own SANIC_REQUEST_MAX_SIZE wins. The default goes to Rasa only, not to the
     # action server, which receives whole trackers.
     max_size = {REQUEST_MAX_SIZE_ENV: os.environ.get(REQUEST_MAX_SIZE_ENV) or str(REQUEST_MAX_SIZE)}
-    return _spawn(command, log, {**max_size, **(env or {})})
+    token = {API_TOKEN_ENV: api_token or ""}  # empty: no HTTP API, whatever the caller's env
+    return _spawn(command, log, {**max_size, **(env or {}), **token})
+
+
+def private_directory(path: Path) -> Path:
+    """A directory only its owner can enter (transcripts and logs are health data)."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path
+
+
+def _private_files() -> None:
+    os.umask(0o077)  # in the child: every file it creates is its owner's only
 
 
 def _spawn(command: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("ab") as log_file:
+    private_directory(log.parent)
+    descriptor = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(descriptor, "ab") as log_file:
         return subprocess.Popen(
-            command, cwd=PROJECT, env=_env(env), stdout=log_file, stderr=subprocess.STDOUT
+            command,
+            cwd=PROJECT,
+            env=_env(env),
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_private_files,
         )
 
 
@@ -183,12 +205,6 @@ def stop(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-
-
-def api_args(api_token: str | None) -> tuple[str, ...]:
-    """Rasa's HTTP API is only ever enabled with a token (never open). One argument, joined
-    with "=": a token starting with "-" (token_urlsafe gives one in 64) is not an option."""
-    return ("--enable-api", f"--auth-token={api_token}") if api_token else ()
 
 
 @contextlib.contextmanager
@@ -228,8 +244,9 @@ def running_stack(
             log_dir / "rasa.log",
             model=model,
             endpoints=endpoints or PROJECT / "endpoints.yml",
-            extra_args=(*api_args(api_token), *rasa_args),
+            extra_args=rasa_args,
             env={**widget, **(rasa_env or {})},
+            api_token=api_token,
         )
         wait_until_up(f"{stack.rasa_url}/", rasa, STARTUP_TIMEOUT_S)
         yield stack
@@ -268,6 +285,7 @@ def console_command(env: dict[str, str], *args: str, stdin: str | None = None) -
         capture_output=True,
         text=True,
         check=False,
+        preexec_fn=_private_files,
     )
     if result.returncode != 0:
         raise RuntimeError(f"console {args[0]} failed: {result.stderr.strip()[-2000:]}")
@@ -279,8 +297,8 @@ def running_console(port: int, log: Path, env: dict[str, str]) -> Iterator[str]:
     """Migrates the console's database and serves the console (gunicorn) until the block exits."""
     console_command(env, "migrate", "--no-input")
     url = f"http://127.0.0.1:{port}"
-    command = [GUNICORN, "console.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-               "--access-logfile", "-"]  # fmt: skip
+    command = [GUNICORN, "console.wsgi", "--config", "console/gunicorn.conf.py",
+               "--bind", f"127.0.0.1:{port}"]  # fmt: skip
     server = _spawn(command, log, env)
     try:
         wait_until_up(f"{url}/connexion/", server, STARTUP_TIMEOUT_S)

@@ -35,7 +35,6 @@ from scripts.local_stack import (
     PROJECT,
     SECRET_ENV,
     STARTUP_TIMEOUT_S,
-    api_args,
     running_console,
     start_action_server,
     start_rasa_server,
@@ -255,7 +254,7 @@ def running_prod(layout: Layout, endpoints: Path, model: Path) -> Iterator[dict[
                         logs / f"rasa-{number}.log",
                         model=model,
                         endpoints=endpoints,
-                        extra_args=api_args(run["RASA_API_TOKEN"]),
+                        api_token=run["RASA_API_TOKEN"],
                         env=rasa_env,
                     )
                 )

@@ -29,7 +29,6 @@ from scripts.local_stack import (
     SECRET_ENV,
     STARTUP_TIMEOUT_S,
     Stack,
-    api_args,
     start_action_server,
     start_rasa_server,
     stop,
@@ -139,7 +138,7 @@ def running_cluster(
                     port,
                     log_dir / f"rasa-{index}.log",
                     endpoints=PROJECT / "endpoints.prod.yml",
-                    extra_args=api_args(token),
+                    api_token=token,
                     env=env,
                 )
             )

@@ -94,10 +94,9 @@ def clinical_conversation(clock: Clock, question: str, channel: str = "socketio"
     return [
         *session_start(clock),
         user(clock, question, "clinical_question", channel=channel),
+        handoff(clock, "waiting", "clinical", question),  # recorded by policies/handed_off.py
         action(clock, "utter_handoff"),
         bot(clock, "Votre question demande l'avis d'un professionnel…", "utter_handoff"),
-        action(clock, "action_handoff"),
-        handoff(clock, "waiting", "clinical", question),
         action(clock, "action_listen"),
     ]
 
@@ -106,10 +105,9 @@ def emergency_conversation(clock: Clock, question: str):
     return [
         *session_start(clock),
         user(clock, question, "emergency"),
+        handoff(clock, "waiting", "emergency", question),
         action(clock, "utter_emergency"),
         bot(clock, "Ce que vous décrivez peut être une urgence…", "utter_emergency"),
-        action(clock, "action_emergency"),
-        handoff(clock, "waiting", "emergency", question),
         action(clock, "action_listen"),
     ]
 

@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 from channels.formatting import replies
 from channels.meta_whatsapp import parse_messages
-from channels.rest import SENDER, STATUS, RestInput, read_request
+from channels.rest import STATUS, RestInput, read_request
 from channels.socketio import ERRORS as WIDGET_ERRORS
 from channels.twilio_whatsapp import EMPTY_TWIML, parse_form, parse_message
 from channels.user_text import (
@@ -41,6 +41,7 @@ from channels.user_text import (
     issued_payloads,
 )
 from channels.whatsapp import MalformedRequest
+from contracts.conversation import is_conversation_id
 from scripts.local_stack import REQUEST_MAX_SIZE, Stack
 from tests.fake_provider import META_PHONE_ID
 from tests.whatsapp_support import Answer, FictionalNumbers, http
@@ -165,6 +166,9 @@ REST_BODIES = [
     ("sender empty", {"sender": "", "message": "bonjour"}, "sender"),
     ("sender with a space", {"sender": "a b", "message": "bonjour"}, "sender"),
     ("sender too long", {"sender": "s" * 129, "message": "bonjour"}, "sender"),
+    ("sender '.'", {"sender": ".", "message": "bonjour"}, "sender"),
+    ("sender '..'", {"sender": "..", "message": "bonjour"}, "sender"),
+    ("sender with a slash", {"sender": "a/b", "message": "bonjour"}, "sender"),
     ("1M characters", {"sender": SENDER_MARK, "message": MILLION}, "too_long"),
 ]
 
@@ -559,7 +563,7 @@ def test_the_rest_request_reader_never_raises(body):
         assert read in STATUS and 400 <= STATUS[read] < 500
     else:
         sender, text = read
-        assert SENDER.fullmatch(sender) and text == clean_user_text(text) and text
+        assert is_conversation_id(sender) and text == clean_user_text(text) and text
 
 
 @FAST

@@ -251,7 +251,7 @@ def test_an_id_rasa_cannot_address_is_refused_not_rewritten(settings):
     """Rasa does not decode percent-escapes in its paths: the console must not write into a
     conversation named "xss-%22%3E..." instead of the patient's (found by the test above)."""
     settings.RASA_API_TOKEN = "token"
-    assert "/conversations/wa-0f3a:1@x/tracker?" in rasa_api._url("wa-0f3a:1@x", "tracker")
-    for sender_id in ('xss-"><img src=x>', "a/../b", "50%25", "é"):
+    assert "/conversations/wa-0f3a_1-x/tracker?" in rasa_api._url("wa-0f3a_1-x", "tracker")
+    for sender_id in ('xss-"><img src=x>', "a/../b", "50%25", "é", ".", "..", "a:b"):
         with pytest.raises(rasa_api.RasaUnavailable, match="caractères"):
             rasa_api._url(sender_id, "tracker")

@@ -1,9 +1,9 @@
 """Lint of the deployment files (deploy/, README "Production"), without Docker or a cluster.
 
 No secret value in them, telemetry off wherever Rasa runs, Rasa's HTTP API (which shares
-Rasa's port with the channels) never published nor routed publicly, `--auth-token` with every
-`--enable-api`, every YAML parses; nginx itself checks the rendered balancer configuration
-when Debian's nginx is installed (`make nginx`).
+Rasa's port with the channels) never published nor routed publicly, the API token never on a
+command line (scripts/rasa_server.py), every YAML parses; nginx itself checks the rendered
+balancer configuration when Debian's nginx is installed (`make nginx`).
 """
 
 from __future__ import annotations
@@ -68,24 +68,23 @@ def test_every_yaml_parses(path: Path) -> None:
 
 
 def rasa_command_problems(command: str) -> list[str]:
-    """A Rasa command with its HTTP API must carry a token, and the token must come from a
-    variable (never a literal)."""
-    if "--enable-api" not in command:
-        return []
-    match = re.search(r"--auth-token[= ]\"?(\S+)", command)
-    if match is None:
-        return [f"--enable-api without --auth-token: {command}"]
-    if not match.group(1).startswith("$"):
-        return [f"--auth-token is a literal: {command}"]
-    return []
+    """Rasa runs through scripts/rasa_server.py, which enables the HTTP API with the token
+    from the environment: no token nor --enable-api on a command line, where the process list
+    shows it, and no bare `rasa run` (its API would be off, its files readable by all)."""
+    problems = []
+    if "--auth-token" in command or "--enable-api" in command:
+        problems.append(f"the HTTP API enabled on the command line: {command}")
+    if re.search(r"\brasa\s+run\b(?!\s+actions)", command):
+        problems.append(f"rasa run instead of python -m scripts.rasa_server: {command}")
+    return problems
 
 
 def test_rasa_command_check_itself() -> None:
-    assert rasa_command_problems("rasa run --enable-api")
-    assert rasa_command_problems("rasa run --enable-api --auth-token=s3cr3t")
-    assert not rasa_command_problems('rasa run --enable-api --auth-token="$$RASA_API_TOKEN"')
-    assert not rasa_command_problems("rasa run --enable-api --auth-token=$(RASA_API_TOKEN)")
-    assert not rasa_command_problems("rasa run --port 5005")
+    assert rasa_command_problems("rasa run --enable-api --auth-token=$(RASA_API_TOKEN)")
+    assert rasa_command_problems("python -m scripts.rasa_server --auth-token=s3cr3t")
+    assert rasa_command_problems("rasa run --port 5005")
+    assert not rasa_command_problems("python -m scripts.rasa_server --port 5005")
+    assert not rasa_command_problems("rasa run actions --port 5055")
 
 
 def test_readme_and_dockerfile_rasa_commands() -> None:
@@ -117,7 +116,7 @@ def command_text(service: dict) -> str:
 
 
 def is_rasa_server(service: dict) -> bool:
-    return "rasa run " in command_text(service) and "rasa run actions" not in command_text(service)
+    return "scripts.rasa_server" in command_text(service)
 
 
 def runs_the_app(service: dict) -> bool:
@@ -168,7 +167,8 @@ def test_compose_publishes_only_the_balancer() -> None:
     assert len(rasa) >= 2, "two Rasa instances"
     for name in rasa:
         assert "ports" not in services[name] and "network_mode" not in services[name]
-        assert "--enable-api" in command_text(services[name])
+        # its HTTP API is on (scripts/rasa_server.py): the console needs it
+        assert environment(services[name])["RASA_API_TOKEN"].startswith("${RASA_API_TOKEN:?")
 
 
 def test_compose_telemetry_off_wherever_rasa_runs() -> None:
@@ -274,7 +274,7 @@ def test_k8s_telemetry_off_wherever_rasa_runs() -> None:
         assert env.get("RASA_TELEMETRY_ENABLED") == "false", container["name"]
 
 
-def test_k8s_two_rasa_replicas_with_api_token() -> None:
+def test_k8s_two_rasa_replicas_with_the_api_token_from_a_secret() -> None:
     rasa = next(
         doc
         for doc in k8s_documents()
@@ -282,7 +282,10 @@ def test_k8s_two_rasa_replicas_with_api_token() -> None:
     )
     assert rasa["spec"]["replicas"] >= 2
     container = rasa["spec"]["template"]["spec"]["containers"][0]
-    assert "--auth-token=$(RASA_API_TOKEN)" in container["command"]
+    assert container["command"][:3] == ["python", "-m", "scripts.rasa_server"]
+    assert rasa_command_problems(" ".join(container["command"])) == []
+    token = next(e for e in container["env"] if e["name"] == "RASA_API_TOKEN")
+    assert token["valueFrom"]["secretKeyRef"]["key"] == "rasa-api-token"
     assert container["readinessProbe"]["httpGet"]["path"] == "/webhooks/health/"
 
 

@@ -6,7 +6,8 @@ import pytest
 from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from channels.widget_history import handoff_state, history, tracker_handoff_state
+from channels.widget_history import history, tracker_handoff_state
+from contracts.handoff import widget_state
 
 MENU = [
     {"title": "Cancer réfractaire", "payload": '/choose_topic{"topic": "refractory_cancer"}'},
@@ -71,7 +72,7 @@ def test_no_tracker_no_history():
     ],
 )
 def test_handoff_state_follows_the_slot(slot, state):
-    assert handoff_state(slot) == state
+    assert widget_state(slot) == state
 
 
 def test_handoff_state_of_a_tracker():
