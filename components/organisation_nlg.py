@@ -24,7 +24,9 @@ class OrganisationNLG(TemplatedNaturalLanguageGenerator):
 
     def __init__(self, endpoint_config: EndpointConfig, domain: Domain, **kwargs: Any) -> None:
         super().__init__(domain.responses)
-        self.organisation_values = organisation().as_variables()
+        self.organisation = organisation()
+        self.organisation_values = self.organisation.as_variables()
+        self.clock = lambda: datetime.now(timezone.utc)
 
     def generate_from_slots(
         self,
@@ -33,7 +35,7 @@ class OrganisationNLG(TemplatedNaturalLanguageGenerator):
         output_channel: str,
         **kwargs: Any,
     ) -> dict[str, Any] | None:
-        team_open = organisation().is_open(datetime.now(timezone.utc))
+        team_open = self.organisation.is_open(self.clock())
         variables = {**self.organisation_values, "team_open": team_open, **(filled_slots or {})}
         return super().generate_from_slots(utter_action, variables, output_channel, **kwargs)
 

@@ -17,6 +17,7 @@ import uuid
 from scripts.local_stack import (
     PROJECT,
     console_settings,
+    private_directory,
     running_console,
     running_stack,
     send_message,
@@ -80,8 +81,8 @@ def main() -> None:
     parser.add_argument("--console-port", type=int, default=8000)
     args = parser.parse_args()
     logging.basicConfig(format="%(levelname)s %(message)s")
-    var = PROJECT / "var"
-    logs = var / "logs"
+    var = private_directory(PROJECT / "var")  # transcripts and logs are health data
+    logs = private_directory(var / "logs")
     print(f"Démarrage du serveur d'actions, de Rasa et de la console (journaux dans {logs})...")
     with (
         running_stack(args.rasa_port, args.action_port, logs, api_token=api_token()) as stack,

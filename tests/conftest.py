@@ -79,6 +79,8 @@ def stack(stack_dir: Path, embed_port: int) -> Stack:
     widget = {
         "WIDGET_SESSION_SECRET": secrets.token_urlsafe(32),
         "WIDGET_ALLOWED_ORIGINS": f"http://127.0.0.1:{rasa_port},http://127.0.0.1:{embed_port}",
+        # Every test session comes from 127.0.0.1; tests/test_flood.py tests this limit.
+        "WIDGET_NEW_SESSIONS_PER_ADDRESS": "100000",
     }
     with running_stack(
         rasa_port, action_port, stack_dir / "logs",

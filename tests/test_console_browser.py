@@ -32,7 +32,7 @@ pytest_plugins = ["tests.browser"]  # the `browser` and `page` fixtures
 
 CLINICAL = "Mon oncologue veut changer ma chimio, est-ce que je dois accepter ?"
 FAQ = "c'est quoi un cancer réfractaire ?"
-HANDOFF_REPLY = "Un membre de l'équipe va vous répondre ici"  # utter_handoff
+HANDOFF_REPLY = "ici, dans cette conversation"  # utter_handoff, in and outside opening hours
 HANDED_BACK = "L'échange avec l'équipe est terminé."  # utter_handed_back
 STAFF_REPLY = (
     "Bonjour, je suis Claire, infirmière de coordination. Votre oncologue vous expliquera "

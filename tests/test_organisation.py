@@ -88,3 +88,25 @@ def _tracker():
     from rasa.shared.core.trackers import DialogueStateTracker
 
     return DialogueStateTracker("nlg-test", slots=[])
+
+
+@pytest.mark.parametrize(
+    ("utc_time", "wording"),
+    [
+        (datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc), "va vous répondre ici"),
+        (datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc), "dès son retour"),  # Sunday
+        (datetime(2026, 11, 23, 20, 0, tzinfo=timezone.utc), "dès son retour"),  # evening
+    ],
+)
+def test_the_handoff_says_one_true_thing_in_and_outside_opening_hours(domain, utc_time, wording):
+    import asyncio
+
+    from rasa.shared.core.domain import Domain
+
+    from components.organisation_nlg import OrganisationNLG
+
+    nlg = OrganisationNLG(None, Domain.from_dict(domain))
+    nlg.clock = lambda: utc_time
+    text = asyncio.run(nlg.generate("utter_handoff", _tracker(), "rest"))["text"]
+    assert wording in text and "15 ou le 112" in text
+    assert "{" not in text, "every placeholder filled"

@@ -298,7 +298,7 @@ def test_asking_for_a_person_hands_off(stack):
         return replies, state
 
     replies, state = run(scenario())
-    assert "Un membre de l'équipe va vous répondre ici" in texts(replies)
+    assert "ici, dans cette conversation" in texts(replies)
     assert state == "waiting"
 
 

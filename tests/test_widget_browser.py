@@ -105,7 +105,7 @@ def test_asking_for_a_person_shows_the_waiting_state(page: Page, stack: Stack):
     open_widget(page, stack.demo_page)
     page.get_by_role("button", name=HUMAN).click()
     expect(page.locator(".msg.user").last).to_have_text("Vous : " + HUMAN)
-    expect(log(page)).to_contain_text("Un membre de l'équipe va vous répondre ici")
+    expect(log(page)).to_contain_text("ici, dans cette conversation")
     expect(page.get_by_role("status").first).to_have_text(
         "Votre demande a été transmise : un membre de l'équipe va vous répondre ici."
     )
