@@ -124,13 +124,16 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # must come first: refuses locked-out accounts
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Lock-out: 5 failed sign-ins for one account lock it for 15 minutes (an admin can unlock).
+# Lock-out: 5 failed sign-ins for one account FROM ONE ADDRESS lock that account from that
+# address for 15 minutes (an admin can unlock). Per account alone, anyone outside could lock
+# any staff member out by typing their name; per address alone, one mistyping colleague
+# behind the hospital's proxy would lock out the whole team.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = ["username"]
-# Per account, not per address: behind the hospital's proxy every staff member shares one
-# address, and locking it would lock out the whole team.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# And an address with this many failed sign-ins over any accounts within the same 15 minutes
+# may not try again (signin.py): trying passwords across accounts stops there too.
+ADDRESS_FAILURE_LIMIT = int(os.environ.get("CONSOLE_ADDRESS_FAILURE_LIMIT", "30"))
 AXES_LOCKOUT_TEMPLATE = "console/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -149,9 +152,12 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_NAME = "console_session"
 CSRF_COOKIE_NAME = "console_csrftoken"
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CONSOLE_TRUSTED_ORIGINS", "").split(",") if o]
-# Behind a TLS-terminating proxy (issue 6), it tells Django the request was HTTPS.
-if _flag("CONSOLE_BEHIND_PROXY", False):
+# Behind a TLS-terminating proxy (issue 6), it tells Django the request was HTTPS, and the
+# client's address is the last of X-Forwarded-For (signin.py).
+BEHIND_PROXY = _flag("CONSOLE_BEHIND_PROXY", False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+AXES_CLIENT_IP_CALLABLE = "console.signin.client_address"
 
 # --- headers -----------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

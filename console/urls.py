@@ -4,13 +4,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from console import views
+from console.signin import SignInView
 
 urlpatterns = [
-    path(
-        "connexion/",
-        auth_views.LoginView.as_view(template_name="console/login.html"),
-        name="login",
-    ),
+    path("connexion/", SignInView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.queue, name="queue"),
     path("conversations/", views.conversation_list, name="conversations"),

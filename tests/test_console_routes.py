@@ -110,13 +110,27 @@ def test_a_form_posted_without_its_csrf_token_is_refused(tracker_db, name, data)
     assert not Review.objects.exists()
 
 
-def test_five_failed_sign_ins_lock_the_account_until_an_admin_unlocks_it(tracker_db):
+OUTSIDER, STAFF_DESK = "203.0.113.66", "10.1.2.3"
+
+
+def sign_in(client: Client, username: str, password: str, address: str):
+    return client.post(
+        reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address
+    )
+
+
+def test_five_failed_sign_ins_lock_the_account_from_that_address_until_an_admin_unlocks_it(
+    tracker_db,
+):
     User.objects.create_user("infirmiere", password=PASSWORD)
     client = Client()
     for _ in range(5):
-        client.post(reverse("login"), {"username": "infirmiere", "password": "mauvais"})
-    locked = client.post(reverse("login"), {"username": "infirmiere", "password": PASSWORD})
-    assert locked.status_code == 429 and "Compte bloqué" in locked.content.decode()
+        sign_in(client, "infirmiere", "mauvais", STAFF_DESK)
+    locked = sign_in(client, "infirmiere", PASSWORD, STAFF_DESK)
+    assert (
+        locked.status_code == 429
+        and "pour ce compte depuis cette adresse" in locked.content.decode()
+    )
     assert client.get(reverse("queue")).status_code == 302
 
     admin = Client()
@@ -124,8 +138,29 @@ def test_five_failed_sign_ins_lock_the_account_until_an_admin_unlocks_it(tracker
     assert "bloqué" in admin.get(reverse("accounts")).content.decode()
     user_id = User.objects.get(username="infirmiere").pk
     admin.post(reverse("account_action", args=[user_id, "unlock"]))
-    client.post(reverse("login"), {"username": "infirmiere", "password": PASSWORD})
+    sign_in(client, "infirmiere", PASSWORD, STAFF_DESK)
     assert client.get(reverse("queue")).status_code == 200
+
+
+def test_an_outsider_cannot_lock_a_staff_member_out(tracker_db):
+    User.objects.create_user("infirmiere", password=PASSWORD)
+    outsider = Client()
+    for _ in range(10):
+        sign_in(outsider, "infirmiere", "devine", OUTSIDER)
+    assert sign_in(outsider, "infirmiere", PASSWORD, OUTSIDER).status_code == 429
+    staff = Client()
+    assert sign_in(staff, "infirmiere", PASSWORD, STAFF_DESK).status_code == 302
+    assert staff.get(reverse("queue")).status_code == 200
+
+
+def test_an_address_guessing_across_accounts_is_stopped(tracker_db, settings):
+    User.objects.create_user("infirmiere", password=PASSWORD)
+    guesser = Client()
+    for number in range(settings.ADDRESS_FAILURE_LIMIT):
+        sign_in(guesser, f"compte{number}", "devine", OUTSIDER)
+    refused = sign_in(guesser, "infirmiere", PASSWORD, OUTSIDER)
+    assert refused.status_code == 429 and "depuis cette adresse" in refused.content.decode()
+    assert sign_in(Client(), "infirmiere", PASSWORD, STAFF_DESK).status_code == 302
 
 
 @pytest.mark.parametrize("name", ["accounts", "audit"])

@@ -16,6 +16,7 @@ from typing import Any
 
 import socketio
 import websockets
+from engineio.payload import Payload
 
 from scripts.local_stack import Stack
 
@@ -34,6 +35,9 @@ def post_events(stack: Stack, session_id: str, events: list[dict]) -> None:
 
 
 EVENTS = ("session_confirm", "history", "bot_uttered", "handoff_state", "error")
+# python-engineio decodes at most 16 packets per long-polling payload, in the client too: a
+# browser's socket.io client has no such limit, so neither has this test client.
+Payload.max_decode_packets = 1024
 TIMEOUT_S = 60
 
 
