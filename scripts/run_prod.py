@@ -237,6 +237,7 @@ def running_prod(layout: Layout, endpoints: Path, model: Path) -> Iterator[dict[
         **db,
         **run,
         "RASA_TELEMETRY_ENABLED": "false",
+        "SANIC_PROXIES_COUNT": "1",  # nginx in front: flow limits count the client's address
         "ACTION_SERVER_URL": f"http://127.0.0.1:{layout.action_port}/webhook",
         ORIGINS_ENV: os.environ.get(ORIGINS_ENV) or origins,
         "CONTACTS_DB_URL": database_url(db),
