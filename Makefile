@@ -26,8 +26,10 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # The action server listens on loopback only: Rasa is its only client.
 export SANIC_HOST := 127.0.0.1
 
-# data/safety holds the red-flag patterns, read when the assistant starts: not a training input.
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' -not -path 'data/safety/*' 2>/dev/null) \
+# data/safety holds the red-flag patterns, read when the assistant starts, and data/review the
+# review records of the FAQ answers (make review): neither is a training input.
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' -not -path 'data/safety/*' \
+                   -not -path 'data/review/*' 2>/dev/null) \
                    $(shell find components policies -name "*.py" 2>/dev/null)
 
 .PHONY: help
@@ -93,6 +95,12 @@ train: $(MODEL) ## Train the model (skipped when data, config and domain are unc
 .PHONY: validate
 validate: $(VENV)/.installed ## Check data and domain for conflicts and mistakes
 	$(RASA) data validate --fail-on-warnings
+
+# The page clinical reviewers read: every FAQ answer as sent, beside the passages it rests on
+# and its last review (data/review/faq/). tests/test_faq_review.py fails when it is out of date.
+.PHONY: review
+review: $(VENV)/.installed ## Write docs/faq-review.md: every FAQ answer, its source passages and its last review
+	$(BIN)/python -m scripts.faq_review
 
 # --- run --------------------------------------------------------------------
 
