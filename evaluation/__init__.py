@@ -1,0 +1,1 @@
+"""Evaluation of the assistant on text written outside the team (eval/, make evaluate)."""
