@@ -9,7 +9,6 @@ promotes a safety intent that the classifier ranked close behind (when in doubt,
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,25 +29,13 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from components.faq_gate import FAQ_INTENT, faq_answer_is_sure
+from components.text import normalise
 
 PROJECT = Path(__file__).resolve().parent.parent
 DEFAULT_PATTERNS_FILE = "data/safety/red_flags.yml"  # relative to the project folder
 PERSONAL_CASE_ENTITY = "personal_case"
 NEGATION_WINDOW_WORDS = 4
 EMERGENCY_INTENT = "emergency"
-
-
-def normalise(text: str, sms: dict[str, str] | None = None) -> str:
-    """Lower case, no accents, no punctuation, squeezed repeats, SMS spellings expanded."""
-    text = text.lower().replace("œ", "oe").replace("æ", "ae")
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(char for char in text if not unicodedata.combining(char))
-    text = re.sub(r"[^a-z0-9°]+", " ", text)
-    text = re.sub(r"([a-z])\1{2,}", r"\1", text)
-    words = text.split()
-    if sms:
-        words = [sms.get(word, word) for word in words]
-    return " ".join(words)
 
 
 @dataclass(frozen=True)
@@ -84,7 +71,6 @@ class RedFlagRules:
     """The rules of data/safety/red_flags.yml, applied to one message at a time."""
 
     def __init__(self, spec: dict[str, Any]) -> None:
-        self.sms: dict[str, str] = spec.get("sms", {})
         self.negations = set(spec.get("negations", []))
         self.negation_particles = set(spec.get("negation_particles", []))
         self.negation_followers = set(spec.get("negation_followers", []))
@@ -116,7 +102,7 @@ class RedFlagRules:
 
     def find(self, text: str) -> RedFlag | None:
         """The first category (in file order) with a pattern that applies to `text`."""
-        normalised = normalise(text, self.sms)
+        normalised = normalise(text)
         personal = self.is_personal(normalised)
         general = not personal and (
             normalised.startswith(self.general_starts)
@@ -135,14 +121,14 @@ class RedFlagRules:
         and asks for information ("pas de fièvre, juste une question sur ...")."""
         if self.find(text) is not None:
             return False
-        normalised = normalise(text, self.sms)
+        normalised = normalise(text)
         category = next(c for c in self.categories if c.name == category_name)
         mentioned = any(p.regex.search(normalised) for p in category.patterns)
         return mentioned and bool(self.information_request.search(normalised))
 
     def is_personal_case(self, text: str) -> bool:
         """True when the message speaks of the writer's (or a relative's) own illness."""
-        normalised = normalise(text, self.sms)
+        normalised = normalise(text)
         return any(pattern.regex.search(normalised) for pattern in self.personal_case)
 
     def _applies(self, pattern: Pattern, category: Category, text: str, general: bool) -> bool:

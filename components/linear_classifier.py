@@ -1,0 +1,216 @@
+"""The intent classifier and FAQ answer selector: TF-IDF n-grams and a linear model.
+
+One multinomial logistic regression over every label of the training data: the ordinary
+intents (`greet`, `emergency`, `clinical_question`…) and each FAQ answer (`faq/<slug>`).
+Its features are word uni- and bigrams and character 2–5-grams of the normalised text
+(lower case, no accents, SMS spellings expanded: components/text.py), which absorb typos and
+SMS spellings. Its probabilities are comparable across messages, so the gates after it
+(config.yml) use thresholds chosen on a tuning set (eval/README.md).
+
+What it writes on a message, in Rasa's usual shapes:
+- `intent` and `intent_ranking`: the probability of an intent is the sum over its labels
+  (the probability of `faq` is that of all its answers);
+- `response_selector.faq`: the answers ranked by probability, as Rasa's ResponseSelector
+  would give them (the retrieval action `utter_faq` reads `response.utter_action`);
+- `sentence_scores`: for a message of several sentences, the highest probability of each
+  safety intent over its sentences, so that an alarm at the end of a long message is not
+  drowned by the rest (components/red_flags.py reads it).
+
+It replaces spaCy, DIET and the ResponseSelector: on the tuning set they answered no better,
+and cost TensorFlow, two copies of spaCy's French model, 4 minutes of training and 20 ms a
+message (README, "Benchmark").
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from scipy.sparse import hstack
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from components.text import normalise
+
+logger = logging.getLogger(__name__)
+
+RETRIEVAL_INTENT = "faq"
+SAFETY_INTENTS = ("emergency", "self_harm", "clinical_question")
+RANKING_LENGTH = 10
+SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
+MODEL_FILE = "classifier.skops"
+
+
+def sentences(text: str) -> list[str]:
+    return [part for part in (p.strip() for p in SENTENCE_END.split(text)) if part]
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class LinearIntentClassifier(GraphComponent, IntentClassifier):
+    """Intents and FAQ answers from word and character n-grams (see the module docstring)."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            # Inverse regularisation of the logistic regression.
+            "C": 10.0,
+            "max_iter": 3000,
+            "word_ngrams": [1, 2],
+            "char_ngrams": [2, 5],
+            "random_seed": 20261204,
+        }
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: dict[str, Any] | None = None,
+    ) -> None:
+        self.config = config
+        self._model_storage = model_storage
+        self._resource = resource
+        self.model = model
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> LinearIntentClassifier:
+        return cls(config, model_storage, resource)
+
+    # --- training ---------------------------------------------------------------------------
+
+    def _vectorizers(self) -> tuple[TfidfVectorizer, TfidfVectorizer]:
+        word = TfidfVectorizer(ngram_range=tuple(self.config["word_ngrams"]), sublinear_tf=True)
+        char = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=tuple(self.config["char_ngrams"]), sublinear_tf=True
+        )
+        return word, char
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [m for m in training_data.intent_examples if m.get(TEXT) and m.get(INTENT)]
+        texts = [normalise(m.get(TEXT)) for m in examples]
+        labels = [m.get_full_intent() for m in examples]
+        word, char = self._vectorizers()
+        features = hstack([word.fit_transform(texts), char.fit_transform(texts)]).tocsr()
+        classifier = LogisticRegression(
+            C=self.config["C"],
+            max_iter=self.config["max_iter"],
+            random_state=self.config["random_seed"],
+        )
+        classifier.fit(features, labels)
+        self.model = {"word": word, "char": char, "classifier": classifier}
+        self.persist()
+        return self._resource
+
+    def persist(self) -> None:
+        import skops.io as sio
+
+        with self._model_storage.write_to(self._resource) as directory:
+            sio.dump(self.model, directory / MODEL_FILE)
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> LinearIntentClassifier:
+        import skops.io as sio
+
+        with model_storage.read_from(resource) as directory:
+            path = directory / MODEL_FILE
+            # Only scikit-learn's own types: a model file cannot run code when it is loaded.
+            untrusted = [t for t in sio.get_untrusted_types(file=path) if not t.startswith("sklearn.")]
+            if untrusted:
+                raise ValueError(f"{path}: untrusted types {untrusted}")
+            model = sio.load(path, trusted=sio.get_untrusted_types(file=path))
+        return cls(config, model_storage, resource, model)
+
+    # --- prediction -------------------------------------------------------------------------
+
+    def probabilities(self, texts: list[str]) -> np.ndarray:
+        normalised = [normalise(text) for text in texts]
+        features = hstack(
+            [self.model["word"].transform(normalised), self.model["char"].transform(normalised)]
+        ).tocsr()
+        return self.model["classifier"].predict_proba(features)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        if self.model is None:
+            return messages
+        texts = [m.get(TEXT) or "" for m in messages]
+        for message, row in zip(messages, self.probabilities(texts), strict=True):
+            if message.get(TEXT):
+                self._annotate(message, row)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def _annotate(self, message: Message, row: np.ndarray) -> None:
+        labels = self.model["classifier"].classes_
+        by_intent: dict[str, float] = {}
+        answers: list[tuple[str, float]] = []
+        for label, probability in zip(labels, row, strict=True):
+            intent = label.split("/", 1)[0]
+            by_intent[intent] = by_intent.get(intent, 0.0) + float(probability)
+            if "/" in label and intent == RETRIEVAL_INTENT:
+                answers.append((label, float(probability)))
+        ranking = sorted(
+            ({INTENT_NAME_KEY: name, "confidence": p} for name, p in by_intent.items()),
+            key=lambda item: -item["confidence"],
+        )[:RANKING_LENGTH]
+        message.set(INTENT, ranking[0], add_to_output=True)
+        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+        message.set("response_selector", self._selector(answers), add_to_output=True)
+        parts = sentences(message.get(TEXT))
+        if len(parts) > 1:
+            message.set("sentence_scores", self._sentence_scores(parts), add_to_output=True)
+
+    @staticmethod
+    def _selector(answers: list[tuple[str, float]]) -> dict[str, Any]:
+        answers.sort(key=lambda item: -item[1])
+        ranking = [
+            {"id": index, "confidence": p, "intent_response_key": key}
+            for index, (key, p) in enumerate(answers[:RANKING_LENGTH])
+        ]
+        best_key, best = answers[0] if answers else ("", 0.0)
+        response = {
+            "id": 0,
+            "responses": [],
+            "response_templates": [],
+            "confidence": best,
+            "intent_response_key": best_key,
+            "utter_action": f"utter_{best_key}",
+            "template_name": f"utter_{best_key}",
+        }
+        return {
+            "all_retrieval_intents": [RETRIEVAL_INTENT],
+            RETRIEVAL_INTENT: {"response": response, "ranking": ranking},
+        }
+
+    def _sentence_scores(self, parts: list[str]) -> dict[str, float]:
+        labels = list(self.model["classifier"].classes_)
+        rows = self.probabilities(parts)
+        return {
+            intent: float(rows[:, labels.index(intent)].max())
+            for intent in SAFETY_INTENTS
+            if intent in labels
+        }
