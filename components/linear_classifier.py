@@ -49,6 +49,7 @@ SAFETY_INTENTS = ("emergency", "self_harm", "clinical_question")
 RANKING_LENGTH = 10
 SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 MODEL_FILE = "classifier.skops"
+TRUSTED_TYPE_PREFIXES = ("sklearn.", "scipy.sparse.", "numpy.")
 
 
 def sentences(text: str) -> list[str]:
@@ -136,11 +137,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
         with model_storage.read_from(resource) as directory:
             path = directory / MODEL_FILE
-            # Only scikit-learn's own types: a model file cannot run code when it is loaded.
-            untrusted = [t for t in sio.get_untrusted_types(file=path) if not t.startswith("sklearn.")]
+            # Only scikit-learn's and scipy's own types (skops): loading runs no other code.
+            types = sio.get_untrusted_types(file=path)
+            untrusted = [t for t in types if not t.startswith(TRUSTED_TYPE_PREFIXES)]
             if untrusted:
                 raise ValueError(f"{path}: untrusted types {untrusted}")
-            model = sio.load(path, trusted=sio.get_untrusted_types(file=path))
+            model = sio.load(path, trusted=types)
         return cls(config, model_storage, resource, model)
 
     # --- prediction -------------------------------------------------------------------------

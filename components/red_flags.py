@@ -1,9 +1,23 @@
-"""Deterministic red-flag layer: emergencies, self-harm and personal clinical questions.
+"""The safety layer: emergencies, self-harm and personal clinical questions, sensitive and precise.
 
-A trained classifier always picks some intent, sometimes wrongly and confidently. This
-component runs last in the NLU pipeline and cannot be out-voted: when a pattern of
-data/safety/red_flags.yml matches, it replaces the intent with the safety intent. It also
-promotes a safety intent that the classifier ranked close behind (when in doubt, safety wins).
+It runs right after the classifier (config.yml) and decides the safety intents; the gates
+after it (FallbackClassifier, FaqAnswerGate) only ever turn an unsure answer into
+« Vouliez-vous dire… », never an override. Two ways to a safety intent, each recorded in the
+transcript's parse data (`red_flag`: category, pattern or evidence, and why):
+
+1. **Patterns** (data/safety/red_flags.yml, owned by clinical reviewers): a match overrides
+   the classifier, whatever it said. A match does not count when it is negated (« je n'ai pas
+   de fièvre »), inside an idiom (« mort de rire »), for an emergency about a past event that
+   is over (« j'ai eu de la fièvre il y a 3 ans »), or in a general question.
+2. **The classifier, believed only with evidence**: its probability of a safety intent (over
+   the whole message, or over one of its sentences so that an alarm at the end of a long
+   message counts) must reach a threshold chosen on the tuning set, AND the message must
+   contain an alarm word of that kind (a symptom, a means, an intent: `evidence` in the
+   file), not negated, not in an idiom. A classifier emergency without evidence is not
+   believed: « merci », « il fait 35 degrés » or a book title never get the SAMU's number.
+
+A FAQ question about the user's own case gets the entity `personal_case`, so that its answer
+is followed by the offer of a person (data/rules/safety.yml).
 """
 
 from __future__ import annotations
@@ -19,29 +33,24 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
-from rasa.shared.nlu.constants import (
-    ENTITIES,
-    INTENT,
-    INTENT_NAME_KEY,
-    INTENT_RANKING_KEY,
-    TEXT,
-)
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from components.faq_gate import FAQ_INTENT, faq_answer_is_sure
 from components.text import normalise
 
 PROJECT = Path(__file__).resolve().parent.parent
 DEFAULT_PATTERNS_FILE = "data/safety/red_flags.yml"  # relative to the project folder
 PERSONAL_CASE_ENTITY = "personal_case"
 NEGATION_WINDOW_WORDS = 4
-EMERGENCY_INTENT = "emergency"
+SAFETY_INTENTS = ("self_harm", "emergency", "clinical_question")
 
 
 @dataclass(frozen=True)
 class Pattern:
     id: str
     regex: re.Pattern[str]
+    unless: re.Pattern[str] | None = None  # the pattern does not count in such a message
+    requires: re.Pattern[str] | None = None  # ...nor in a message without this
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,7 @@ class Category:
     negatable: bool = False
     requires_personal: bool = False
     skip_general_questions: bool = False
+    skip_past_events: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,7 +74,21 @@ class RedFlag:
 
 
 def _compile(items: list[dict[str, str]]) -> tuple[Pattern, ...]:
-    return tuple(Pattern(item["id"], re.compile(item["regex"])) for item in items)
+    return tuple(
+        Pattern(
+            item["id"],
+            re.compile(item["regex"]),
+            re.compile(item["unless"]) if item.get("unless") else None,
+            re.compile(item["requires"]) if item.get("requires") else None,
+        )
+        for item in items
+    )
+
+
+def _any_of(patterns: list[str] | str | None) -> re.Pattern[str]:
+    if not patterns:
+        return re.compile(r"(?!)")  # matches nothing
+    return re.compile(patterns if isinstance(patterns, str) else "|".join(patterns))
 
 
 class RedFlagRules:
@@ -76,9 +100,11 @@ class RedFlagRules:
         self.negation_followers = set(spec.get("negation_followers", []))
         self.negation_phrases = tuple(spec.get("negation_phrases", []))
         self.general_starts = tuple(spec.get("general_question_starts", []))
-        self.general_words = re.compile(spec.get("general_question_words", r"(?!)"))
-        self.personal = re.compile("|".join(spec["personal_patterns"]))
-        self.information_request = re.compile(spec.get("information_request_words", r"(?!)"))
+        self.general_words = _any_of(spec.get("general_question_words"))
+        self.personal = _any_of(spec["personal_patterns"])
+        self.idioms = _any_of(spec.get("idioms"))
+        self.past_event = _any_of(spec.get("past_event"))
+        self.still_now = _any_of(spec.get("still_now"))
         self.categories = tuple(
             Category(
                 name=name,
@@ -87,9 +113,13 @@ class RedFlagRules:
                 negatable=body.get("negatable", False),
                 requires_personal=body.get("requires_personal", False),
                 skip_general_questions=body.get("skip_general_questions", False),
+                skip_past_events=body.get("skip_past_events", False),
             )
             for name, body in spec["categories"].items()
         )
+        self.evidence = {
+            intent: _compile(items) for intent, items in (spec.get("evidence") or {}).items()
+        }
         self.personal_case = _compile(spec.get("personal_case", {}).get("patterns", []))
 
     @classmethod
@@ -97,44 +127,60 @@ class RedFlagRules:
         path = PROJECT / path  # an absolute `path` stays as it is
         return cls(yaml.safe_load(path.read_text(encoding="utf-8")))
 
+    def read(self, text: str) -> str:
+        """The normalised text with its idioms blanked out (« mort de rire » says nothing)."""
+        return " ".join(self.idioms.sub(" ", normalise(text)).split())
+
     def is_personal(self, normalised: str) -> bool:
         return bool(self.personal.search(normalised))
 
+    def is_past_event(self, normalised: str) -> bool:
+        """« il y a 3 ans », « l'an dernier »… and nothing saying it is still going on."""
+        return bool(self.past_event.search(normalised)) and not self.still_now.search(normalised)
+
     def find(self, text: str) -> RedFlag | None:
         """The first category (in file order) with a pattern that applies to `text`."""
-        normalised = normalise(text)
+        normalised = self.read(text)
         personal = self.is_personal(normalised)
         general = not personal and (
             normalised.startswith(self.general_starts)
             or bool(self.general_words.search(normalised))
         )
+        past = self.is_past_event(normalised)
         for category in self.categories:
             if category.requires_personal and not personal:
                 continue
+            if (category.skip_general_questions and general) or (
+                category.skip_past_events and past
+            ):
+                continue
             for pattern in category.patterns:
-                if self._applies(pattern, category, normalised, general):
+                if self._applies(pattern, normalised, negatable=category.negatable):
                     return RedFlag(category.name, category.intent, pattern.id)
         return None
 
-    def alarm_is_set_aside(self, text: str, category_name: str = "emergency") -> bool:
-        """True when `text` names alarm words of the category only negated or in general,
-        and asks for information ("pas de fièvre, juste une question sur ...")."""
-        if self.find(text) is not None:
-            return False
-        normalised = normalise(text)
-        category = next(c for c in self.categories if c.name == category_name)
-        mentioned = any(p.regex.search(normalised) for p in category.patterns)
-        return mentioned and bool(self.information_request.search(normalised))
+    def evidence_for(self, intent: str, text: str) -> str | None:
+        """The id of the first alarm word of `intent`'s kind in `text` (not negated, not in an
+        idiom, not about a past event for an emergency), or None."""
+        normalised = self.read(text)
+        if intent == "emergency" and self.is_past_event(normalised):
+            return None
+        for pattern in self.evidence.get(intent, ()):
+            if self._applies(pattern, normalised, negatable=True):
+                return pattern.id
+        return None
 
     def is_personal_case(self, text: str) -> bool:
         """True when the message speaks of the writer's (or a relative's) own illness."""
         normalised = normalise(text)
         return any(pattern.regex.search(normalised) for pattern in self.personal_case)
 
-    def _applies(self, pattern: Pattern, category: Category, text: str, general: bool) -> bool:
-        if general and category.skip_general_questions:
+    def _applies(self, pattern: Pattern, text: str, negatable: bool) -> bool:
+        if pattern.unless is not None and pattern.unless.search(text):
             return False
-        if not category.negatable:
+        if pattern.requires is not None and not pattern.requires.search(text):
+            return False
+        if not negatable:
             return bool(pattern.regex.search(text))
         return any(not self._negated(text, m.start()) for m in pattern.regex.finditer(text))
 
@@ -154,38 +200,22 @@ class RedFlagRules:
         return False
 
 
-def promoted_intent(
-    ranking: list[dict[str, Any]], safety_intents: dict[str, float]
-) -> dict[str, Any] | None:
-    """A safety intent the classifier ranked at or above its promotion threshold, if any."""
-    for candidate in ranking:
-        threshold = safety_intents.get(candidate.get(INTENT_NAME_KEY))
-        if threshold is not None and candidate.get("confidence", 0.0) >= threshold:
-            return candidate
-    return None
-
-
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class RedFlagDetector(GraphComponent):
-    """Overrides the intent with a safety intent when a red flag is found."""
+    """Decides the safety intents: patterns first, then the classifier with evidence."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {
             "patterns_file": DEFAULT_PATTERNS_FILE,
-            # Classifier confidence at which a safety intent wins even when not ranked first.
-            "promote": {"self_harm": 0.2, "emergency": 0.2, "clinical_question": 0.35},
-            # A set-aside emergency (see red_flags.yml) gets the FAQ answer only when the
-            # answer is as sure as FaqAnswerGate requires; otherwise "Vouliez-vous dire...".
-            "faq_threshold": 0.5,
-            "faq_margin": 0.1,
+            # The classifier's probability (whole message or one sentence) from which its
+            # safety intent is believed, when the message holds evidence of that kind.
+            "thresholds": {"self_harm": 0.3, "emergency": 0.3, "clinical_question": 0.4},
         }
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.rules = RedFlagRules.from_file(config["patterns_file"])
-        self.promote: dict[str, float] = dict(config["promote"])
-        self.faq_threshold = float(config["faq_threshold"])
-        self.faq_margin = float(config["faq_margin"])
+        self.thresholds: dict[str, float] = dict(config["thresholds"])
 
     @classmethod
     def create(
@@ -200,46 +230,62 @@ class RedFlagDetector(GraphComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT)
-            if text:
-                self._check(message, text)
+            if text and not text.startswith("/"):  # button payloads say what they mean
+                self._decide(message, text)
         return messages
 
-    def _check(self, message: Message, text: str) -> None:
+    def _decide(self, message: Message, text: str) -> None:
         flag = self.rules.find(text)
         if flag is not None:
-            self._override(message, flag.intent, red_flag=flag.__dict__)
+            self._override(message, flag.intent, dict(flag.__dict__))
             return
-        ranking = message.get(INTENT_RANKING_KEY) or []
-        current = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
-        if self.rules.alarm_is_set_aside(text):
-            ranking = [item for item in ranking if item.get(INTENT_NAME_KEY) != EMERGENCY_INTENT]
-            if current == EMERGENCY_INTENT:
-                self._set_aside_emergency(message)
+        scores = self._scores(message)
+        for intent in SAFETY_INTENTS:
+            threshold = self.thresholds.get(intent, 1.0)
+            if scores.get(intent, 0.0) < threshold:
+                continue
+            evidence = self.rules.evidence_for(intent, text)
+            if evidence is not None:
+                why = {"category": "classifier", "intent": intent, "evidence": evidence,
+                       "probability": round(scores[intent], 3)}  # fmt: skip
+                self._override(message, intent, why)
                 return
-        promoted = promoted_intent(ranking, self.promote)
-        if promoted is not None and promoted[INTENT_NAME_KEY] != current:
-            self._override(
-                message,
-                promoted[INTENT_NAME_KEY],
-                red_flag={"category": "classifier", "intent": promoted[INTENT_NAME_KEY]},
-            )
+        current = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+        if current in SAFETY_INTENTS:
+            self._not_believed(message, current)
             return
         if self.rules.is_personal_case(text):
             self._add_personal_case(message)
 
-    def _set_aside_emergency(self, message: Message) -> None:
-        selector = (message.get("response_selector") or {}).get(FAQ_INTENT)
-        if faq_answer_is_sure(selector, self.faq_threshold, self.faq_margin):
-            intent_name = FAQ_INTENT
-        else:
-            intent_name = DEFAULT_NLU_FALLBACK_INTENT_NAME
-        self._override(message, intent_name)
-        message.set("red_flag_set_aside", EMERGENCY_INTENT, add_to_output=True)
+    @staticmethod
+    def _scores(message: Message) -> dict[str, float]:
+        """The classifier's probability of each safety intent: the highest of the whole
+        message's and of its sentences' (components/linear_classifier.py)."""
+        scores = {
+            item[INTENT_NAME_KEY]: item.get("confidence", 0.0)
+            for item in message.get(INTENT_RANKING_KEY) or []
+        }
+        for intent, probability in (message.get("sentence_scores") or {}).items():
+            scores[intent] = max(scores.get(intent, 0.0), probability)
+        return scores
+
+    def _not_believed(self, message: Message, intent: str) -> None:
+        """The classifier's safety guess lacks threshold or evidence: its best other intent
+        takes over (the gates after this decide whether it is sure enough)."""
+        ranking = [
+            item
+            for item in message.get(INTENT_RANKING_KEY) or []
+            if item.get(INTENT_NAME_KEY) not in SAFETY_INTENTS
+        ]
+        best = ranking[0] if ranking else {INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME}
+        message.set(INTENT, {**best, "confidence": best.get("confidence", 0.0)}, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+        message.set("red_flag_set_aside", intent, add_to_output=True)
+        if best.get(INTENT_NAME_KEY) == "faq" and self.rules.is_personal_case(message.get(TEXT)):
+            self._add_personal_case(message)
 
     @staticmethod
-    def _override(
-        message: Message, intent_name: str, red_flag: dict[str, Any] | None = None
-    ) -> None:
+    def _override(message: Message, intent_name: str, red_flag: dict[str, Any]) -> None:
         intent = {INTENT_NAME_KEY: intent_name, "confidence": 1.0}
         ranking = [intent] + [
             item
@@ -248,8 +294,7 @@ class RedFlagDetector(GraphComponent):
         ]
         message.set(INTENT, intent, add_to_output=True)
         message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
-        if red_flag is not None:
-            message.set("red_flag", red_flag, add_to_output=True)
+        message.set("red_flag", red_flag, add_to_output=True)
 
     @staticmethod
     def _add_personal_case(message: Message) -> None:

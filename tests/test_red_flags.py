@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
-from components.red_flags import RedFlagDetector, RedFlagRules, normalise, promoted_intent
+from components.red_flags import RedFlagDetector, RedFlagRules
+from components.text import normalise
 
 
 @pytest.fixture(scope="module")
@@ -19,8 +20,8 @@ def category(rules: RedFlagRules, text: str) -> str | None:
 
 
 def test_normalise_removes_accents_punctuation_and_expands_sms(rules):
-    assert normalise("J’ai 38,5 °C de FIÈVREEE !!", rules.sms) == "j ai 38 5 °c de fievre"
-    assert normalise("g mal ds la poitrine", rules.sms) == "j ai mal dans la poitrine"
+    assert normalise("J’ai 38,5 °C de FIÈVREEE !!") == "j ai 38 5 °c de fievre"
+    assert normalise("g mal ds la poitrine") == "j ai mal dans la poitrine"
 
 
 @pytest.mark.parametrize(
@@ -137,12 +138,6 @@ def test_own_case_is_marked_without_overriding(rules):
     assert not rules.is_personal_case("c'est quoi un cancer réfractaire ?")
 
 
-def test_a_safety_intent_ranked_close_behind_is_promoted():
-    ranking = [{"name": "faq", "confidence": 0.6}, {"name": "emergency", "confidence": 0.3}]
-    assert promoted_intent(ranking, {"emergency": 0.2})["name"] == "emergency"
-    assert promoted_intent(ranking, {"emergency": 0.4}) is None
-
-
 def classified(text: str, intent: str, confidence: float = 0.99) -> Message:
     message = Message(data={"text": text})
     message.set("intent", {"name": intent, "confidence": confidence}, add_to_output=True)
@@ -175,47 +170,69 @@ def test_the_component_leaves_general_questions_alone():
     assert message.get("intent")["name"] == "faq" and not message.get("red_flag")
 
 
-def with_faq_answer(message: Message, confidence: float, runner_up: float = 0.05) -> Message:
-    ranking = [
-        {"intent_response_key": "faq/immunotherapy", "confidence": confidence},
-        {"intent_response_key": "faq/chemotherapy", "confidence": runner_up},
-    ]
-    selector = {"faq": {"response": {"confidence": confidence}, "ranking": ranking}}
-    message.set("response_selector", selector, add_to_output=True)
-    return message
-
-
 @pytest.mark.parametrize(
     "text",
     [
+        "merci beaucoup, bonne soirée",
+        "il fait 35 degrés dehors aujourd'hui",
+        "mon chat a 15 ans",
+        "je suis crevé après cette journée de boulot",
+        "mort de rire cette vidéo",
         "pas de fievre ni de frissons, juste une question sur l'immunotherapie",
-        "Je ne suis pas en détresse respiratoire, j'avais une question sur les essais cliniques",
-        "pourquoi dit-on qu'il faut surveiller la fievre pendant une chimio ?",
+        "j'ai eu de la fièvre il y a trois ans, c'est passé",
+        "« Mourir peut attendre », vous l'avez vu ?",
     ],
 )
-def test_a_negated_alarm_with_a_question_sets_the_classifier_emergency_aside(rules, text):
-    assert rules.alarm_is_set_aside(text)
-    [sure] = detector().process([with_faq_answer(classified(text, "emergency"), 0.9)])
-    assert sure.get("intent")["name"] == "faq" and not sure.get("red_flag")
-    [unsure] = detector().process([with_faq_answer(classified(text, "emergency"), 0.3)])
-    assert unsure.get("intent")["name"] == "nlu_fallback"
+def test_a_classifier_emergency_without_evidence_is_not_believed(text):
+    [message] = detector().process([classified(text, "emergency")])
+    assert message.get("intent")["name"] != "emergency"
+    assert message.get("red_flag_set_aside") == "emergency"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("ma femme est toute bleue et ne bouge plus", "emergency"),
+        ("je ne me sens vraiment pas bien, ça empire", "emergency"),
+        ("je ne veux plus être un poids pour eux", "self_harm"),
+    ],
+)
+def test_a_confident_classifier_with_evidence_is_believed(text, intent):
+    [message] = detector().process([classified(text, intent, 0.9)])
+    assert message.get("intent") == {"name": intent, "confidence": 1.0}
+    assert message.get("red_flag")["category"] in ("classifier", "emergency", "self_harm")
+
+
+def test_an_alarm_at_the_end_of_a_long_message_counts_through_its_sentence():
+    text = "On a parlé de la chimio. Le médecin était gentil. Depuis une heure il respire mal."
+    message = classified(text, "faq", 0.8)
+    message.set("sentence_scores", {"emergency": 0.9}, add_to_output=True)
+    [message] = detector().process([message])
+    assert message.get("intent")["name"] == "emergency"
+
+
+def test_a_clinical_guess_without_any_health_word_is_not_believed():
+    [message] = detector().process(
+        [classified("ma voisine m'a apporté une tarte", "clinical_question")]
+    )
+    assert message.get("intent")["name"] != "clinical_question"
 
 
 @pytest.mark.parametrize(
     "text",
     [
-        # An alarm word that is not negated: safety wins.
-        "pas de fievre mais il a du mal a respirer, j'avais une question sur la chimio",
-        # Negated, but no sign that the writer only wants information.
-        "je n'ai pas de fièvre mais je me sens vraiment pas bien",
-        # No alarm word the layer knows: the classifier's emergency stands.
-        "ma femme est toute bleue et ne bouge plus",
+        "il fait 39 degrés à Marseille, on étouffe",
+        "j'ai 39 ans et deux enfants",
+        "rdv le 15 à 11h, c'est noté merci",
+        "je vais en parler à mon oncologue lundi, merci",
+        "le chien de ma voisine a vomi sur le tapis",
+        "je suis mort de fatigue après le déménagement",
+        "c'est urgent, ma commande n'est pas arrivée",
+        "j'écoute la radio en cuisinant",
     ],
 )
-def test_the_classifier_emergency_stands_when_the_layer_cannot_tell(rules, text):
-    assert not rules.alarm_is_set_aside(text)
-    [message] = detector().process([with_faq_answer(classified(text, "emergency"), 0.9)])
-    assert message.get("intent")["name"] == "emergency"
+def test_everyday_messages_match_no_pattern(rules, text):
+    assert rules.find(text) is None
 
 
 def test_a_state_negation_is_not_a_negated_symptom_after_a_comma(rules):
