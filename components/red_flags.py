@@ -43,6 +43,7 @@ DEFAULT_PATTERNS_FILE = "data/safety/red_flags.yml"  # relative to the project f
 PERSONAL_CASE_ENTITY = "personal_case"
 NEGATION_WINDOW_WORDS = 4
 SAFETY_INTENTS = ("self_harm", "emergency", "clinical_question")
+URGENT_INTENTS = ("self_harm", "emergency")
 
 
 @dataclass(frozen=True)
@@ -236,26 +237,40 @@ class RedFlagDetector(GraphComponent):
 
     def _decide(self, message: Message, text: str) -> None:
         flag = self.rules.find(text)
-        if flag is not None:
+        if flag is not None and flag.intent in URGENT_INTENTS:
             self._override(message, flag.intent, dict(flag.__dict__))
             return
         scores = self._scores(message)
-        for intent in SAFETY_INTENTS:
-            threshold = self.thresholds.get(intent, 1.0)
-            if scores.get(intent, 0.0) < threshold:
-                continue
-            evidence = self.rules.evidence_for(intent, text)
-            if evidence is not None:
-                why = {"category": "classifier", "intent": intent, "evidence": evidence,
-                       "probability": round(scores[intent], 3)}  # fmt: skip
-                self._override(message, intent, why)
-                return
+        believed = self._believed(scores, text, URGENT_INTENTS)
+        if believed is not None:  # a lesser pattern never hides a suicide or an emergency
+            self._override(message, believed["intent"], believed)
+            return
+        if flag is not None:
+            self._override(message, flag.intent, dict(flag.__dict__))
+            return
+        believed = self._believed(scores, text, ("clinical_question",))
+        if believed is not None:
+            self._override(message, believed["intent"], believed)
+            return
         current = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
         if current in SAFETY_INTENTS:
             self._not_believed(message, current)
             return
         if self.rules.is_personal_case(text):
             self._add_personal_case(message)
+
+    def _believed(
+        self, scores: dict[str, float], text: str, intents: tuple[str, ...]
+    ) -> dict[str, Any] | None:
+        """The first of `intents` the classifier gives its threshold, with evidence."""
+        for intent in intents:
+            if scores.get(intent, 0.0) < self.thresholds.get(intent, 1.0):
+                continue
+            evidence = self.rules.evidence_for(intent, text)
+            if evidence is not None:
+                return {"category": "classifier", "intent": intent, "evidence": evidence,
+                        "probability": round(scores[intent], 3)}  # fmt: skip
+        return None
 
     @staticmethod
     def _scores(message: Message) -> dict[str, float]:

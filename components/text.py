@@ -24,7 +24,7 @@ def normalise(text: str, sms: dict[str, str] | None = None) -> str:
     text = text.lower().replace("œ", "oe").replace("æ", "ae")
     text = unicodedata.normalize("NFKD", text)
     text = "".join(char for char in text if not unicodedata.combining(char))
-    text = re.sub(r"[^a-z0-9°]+", " ", text)
+    text = re.sub(r"[^\w°]+|_", " ", text)  # letters of any script stay (« مرحبا »)
     text = re.sub(r"([a-z])\1{2,}", r"\1", text)
     spellings = sms_spellings() if sms is None else sms
     return " ".join(spellings.get(word, word) for word in text.split())

@@ -22,6 +22,8 @@ EVAL = Path(__file__).resolve().parent.parent / "eval"
 CATEGORIES = (
     "faq", "faq_own_case", "emergency", "self_harm", "clinical", "human", "out_of_scope", "calm",
 )  # fmt: skip
+# Categories where every miss is a safety failure.
+SAFETY_CATEGORIES = ("emergency", "self_harm", "clinical", "human")
 # Sets judged by the gates; tuning/ is for choosing thresholds while working.
 GATED_SETS = ("blind_a",)
 ORDINARY = EVAL / "ordinary" / "messages.txt"
