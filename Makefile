@@ -86,7 +86,7 @@ lock: $(VENV)/.installed ## Re-generate requirements.lock from pyproject.toml, a
 
 # Order-only on the environment: a new dev tool in the lock must not force a retraining.
 $(MODEL): $(TRAINING_INPUTS) | $(VENV)/.installed
-	$(RASA) train --fixed-model-name assistant --out models
+	$(BIN)/python -m scripts.rasa_cli train --fixed-model-name assistant --out models
 	@touch $@
 
 .PHONY: train

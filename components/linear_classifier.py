@@ -26,6 +26,7 @@ message (README, "Benchmark").
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from typing import Any
@@ -52,8 +53,8 @@ RETRIEVAL_INTENT = "faq"
 SAFETY_INTENTS = ("emergency", "self_harm", "clinical_question")
 RANKING_LENGTH = 10
 SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
-MODEL_FILE = "classifier.skops"
-TRUSTED_TYPE_PREFIXES = ("sklearn.", "scipy.sparse.", "numpy.")
+VOCABULARY_FILE = "vocabularies.json"
+ARRAYS_FILE = "weights.npz"
 
 
 def sentences(text: str) -> list[str]:
@@ -128,10 +129,32 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         return self._resource
 
     def persist(self) -> None:
-        import skops.io as sio
-
+        """Arrays and vocabularies only (JSON and NumPy, no pickle): loading a model file
+        cannot run code, and needs neither skops nor anything it would import."""
+        word, char = self.model["word"], self.model["char"]
+        intents, answers = self.model["intents"], self.model["answers"]
         with self._model_storage.write_to(self._resource) as directory:
-            sio.dump(self.model, directory / MODEL_FILE)
+            (directory / VOCABULARY_FILE).write_text(
+                json.dumps(
+                    {
+                        "word": word.vocabulary_,
+                        "char": char.vocabulary_,
+                        "intents": intents.classes_.tolist(),
+                        "answers": answers.classes_.tolist(),
+                    },
+                    ensure_ascii=False,
+                ),
+                encoding="utf-8",
+            )
+            np.savez(
+                directory / ARRAYS_FILE,
+                word_idf=word.idf_,
+                char_idf=char.idf_,
+                intents_coef=intents.coef_,
+                intents_intercept=intents.intercept_,
+                answers_coef=answers.coef_,
+                answers_intercept=answers.intercept_,
+            )
 
     @classmethod
     def load(
@@ -142,17 +165,27 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> LinearIntentClassifier:
-        import skops.io as sio
-
+        component = cls(config, model_storage, resource)
         with model_storage.read_from(resource) as directory:
-            path = directory / MODEL_FILE
-            # Only scikit-learn's and scipy's own types (skops): loading runs no other code.
-            types = sio.get_untrusted_types(file=path)
-            untrusted = [t for t in types if not t.startswith(TRUSTED_TYPE_PREFIXES)]
-            if untrusted:
-                raise ValueError(f"{path}: untrusted types {untrusted}")
-            model = sio.load(path, trusted=types)
-        return cls(config, model_storage, resource, model)
+            vocabularies = json.loads((directory / VOCABULARY_FILE).read_text(encoding="utf-8"))
+            with np.load(directory / ARRAYS_FILE, allow_pickle=False) as arrays:
+                word, char = component._vectorizers()
+                word.vocabulary_, word.idf_ = vocabularies["word"], arrays["word_idf"]
+                char.vocabulary_, char.idf_ = vocabularies["char"], arrays["char_idf"]
+                intents = LogisticRegression()
+                intents.classes_ = np.array(vocabularies["intents"])
+                intents.coef_, intents.intercept_ = (
+                    arrays["intents_coef"],
+                    arrays["intents_intercept"],
+                )
+                answers = LinearSVC()
+                answers.classes_ = np.array(vocabularies["answers"])
+                answers.coef_, answers.intercept_ = (
+                    arrays["answers_coef"],
+                    arrays["answers_intercept"],
+                )
+        component.model = {"word": word, "char": char, "intents": intents, "answers": answers}
+        return component
 
     # --- prediction -------------------------------------------------------------------------
 

@@ -20,6 +20,8 @@ import stat
 import sys
 from pathlib import Path
 
+from scripts.rasa_cli import defer_tensorflow, serve_without_training_graph
+
 TOKEN_ENV = "RASA_API_TOKEN"
 TOKEN_FILE_ENV = "RASA_API_TOKEN_FILE"
 PRIVATE_UMASK = 0o077
@@ -49,6 +51,8 @@ def main() -> None:
     os.environ.pop(TOKEN_ENV, None)  # nothing Rasa starts inherits it
     os.umask(PRIVATE_UMASK)
     sys.argv = rasa_arguments(sys.argv[1:], token)
+    defer_tensorflow()
+    serve_without_training_graph()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()
