@@ -67,33 +67,38 @@ def commit() -> str:
 async def main(arguments: argparse.Namespace) -> int:
     started = time.monotonic()
     agent = await run.load(Path(arguments.model))
-    sections, failures = [], []
+    sections, targets, failures = [], [], []
     for name in arguments.sets:
         tallies = await evaluate_set(agent, name)
         sections.append(
             report.table(f"{name} ({sum(t.total for t in tallies.values())} cases)", tallies)
         )
         if name in report.GATED_SETS:
-            failures += [f"{name} {failure}" for failure in report.failed_gates(tallies)]
+            targets += [f"{name} {miss}" for miss in report.missed(tallies, "target")]
+            failures += [f"{name} {miss}" for miss in report.missed(tallies, "limit")]
     if not arguments.no_ordinary:
         tally = await evaluate_ordinary(agent)
         sections.append(
             report.table(f"ordinary corpus ({tally.total} messages)", {"ordinary": tally})
         )
-        failures += [f"ordinary corpus {f}" for f in report.failed_gates({"ordinary": tally})]
+        targets += [f"ordinary corpus {m}" for m in report.missed({"ordinary": tally}, "target")]
+        failures += [f"ordinary corpus {m}" for m in report.missed({"ordinary": tally}, "limit")]
     text = "\n\n".join(sections)
     print(text)
     print(f"\n{time.monotonic() - started:.0f} s; every case in {RESULTS}")
     if arguments.docs:
-        write_docs(text, failures)
+        write_docs(text, targets, failures)
+    for miss in targets:
+        print(f"target missed: {miss}")
     for failure in failures:
-        print(f"GATE MISSED: {failure}")
+        print(f"GATE FAILED (worse than the level reached): {failure}")
     return 1 if arguments.gate and failures else 0
 
 
-def write_docs(text: str, failures: list[str]) -> None:
+def write_docs(text: str, targets: list[str], failures: list[str]) -> None:
     gates = "\n".join(f"- {g.category}: {g.description}" for g in report.GATES)
-    missed = "\n".join(f"- {f}" for f in failures) or "- none"
+    missed = "\n".join(f"- {m}" for m in targets) or "- none"
+    failed = "\n".join(f"- {f}" for f in failures) or "- none"
     DOCS_PAGE.write_text(
         f"# Evaluation on text the team did not write\n\n"
         f"Written by `make evaluate` on {date.today().isoformat()} (commit {commit()}); do not "
@@ -101,7 +106,9 @@ def write_docs(text: str, failures: list[str]) -> None:
         f"Columns: *right*; *wrong_answer*, a FAQ answer on another topic (or any FAQ answer "
         f"where none was due); *clarify*, « Vouliez-vous dire… »; *handoff*, handed to a "
         f"person; *emergency*, the emergency reply; *other*, anything else (scope, greeting…).\n\n"
-        f"{text}\n\n## Gates (`make test`)\n\n{gates}\n\nMissed:\n\n{missed}\n",
+        f"{text}\n\n## Requirements\n\nEach has issue 12's target and the gate `make test` "
+        f"holds (the level reached, so that no change makes it worse):\n\n{gates}\n\n"
+        f"Targets missed:\n\n{missed}\n\nGates failed:\n\n{failed}\n",
         encoding="utf-8",
     )
 

@@ -19,7 +19,7 @@ import yaml
 
 from scripts.run_prod import NGINX_TEMPLATE, render, write_nginx_config
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 DEPLOY = PROJECT / "deploy"
 COMPOSE = DEPLOY / "compose.yml"
 K8S = DEPLOY / "k8s"
