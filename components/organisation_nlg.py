@@ -3,7 +3,7 @@
 Responses write {org_name}, {care_team}, {org_phone}, {org_hours}; this generator takes
 their values from organisation.yml, read when the Rasa server starts (endpoints.yml: nlg).
 It also gives `team_open` (whether the team is there now, from the opening schedule) for
-response conditions, e.g. utter_handoff's wording outside opening hours. Running inside Rasa,
+response conditions, e.g. the utter_handoff_* wording outside opening hours. Running inside Rasa,
 it needs no action server: the wording stays right even when the action server is down.
 """
 

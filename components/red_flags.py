@@ -15,6 +15,8 @@ transcript's parse data (`red_flag`: category, pattern or evidence, and why):
    contain an alarm word of that kind (a symptom, a means, an intent: `evidence` in the
    file), not negated, not in an idiom. A classifier emergency without evidence is not
    believed: « merci », « il fait 35 degrés » or a book title never get the SAMU's number.
+   Suicidal statements are often wordless hints (« j'ai pris mes dispositions »): a
+   self-harm probability above `without_evidence` is believed on its own.
 
 A FAQ question about the user's own case gets the entity `personal_case`, so that its answer
 is followed by the offer of a person (data/rules/safety.yml).
@@ -210,13 +212,16 @@ class RedFlagDetector(GraphComponent):
         return {
             "patterns_file": DEFAULT_PATTERNS_FILE,
             # The classifier's probability (whole message or one sentence) from which its
-            # safety intent is believed, when the message holds evidence of that kind.
+            # safety intent is believed, when the message holds evidence of that kind...
             "thresholds": {"self_harm": 0.3, "emergency": 0.3, "clinical_question": 0.4},
+            # ...and from which it is believed even without (an intent missing here: never).
+            "without_evidence": {"self_harm": 0.8},
         }
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.rules = RedFlagRules.from_file(config["patterns_file"])
         self.thresholds: dict[str, float] = dict(config["thresholds"])
+        self.without_evidence: dict[str, float] = dict(config.get("without_evidence") or {})
 
     @classmethod
     def create(
@@ -264,9 +269,12 @@ class RedFlagDetector(GraphComponent):
     ) -> dict[str, Any] | None:
         """The first of `intents` the classifier gives its threshold, with evidence."""
         for intent in intents:
-            if scores.get(intent, 0.0) < self.thresholds.get(intent, 1.0):
+            probability = scores.get(intent, 0.0)
+            if probability < self.thresholds.get(intent, 1.0):
                 continue
             evidence = self.rules.evidence_for(intent, text)
+            if evidence is None and probability >= self.without_evidence.get(intent, 2.0):
+                evidence = "probability alone"
             if evidence is not None:
                 return {"category": "classifier", "intent": intent, "evidence": evidence,
                         "probability": round(scores[intent], 3)}  # fmt: skip
@@ -301,14 +309,13 @@ class RedFlagDetector(GraphComponent):
 
     @staticmethod
     def _override(message: Message, intent_name: str, red_flag: dict[str, Any]) -> None:
+        """The decision is final: the ranking holds it alone (so that no gate after this one
+        reads the classifier's other guesses as a hesitation); the classifier's ranking is
+        kept beside it for reviewers."""
         intent = {INTENT_NAME_KEY: intent_name, "confidence": 1.0}
-        ranking = [intent] + [
-            item
-            for item in message.get(INTENT_RANKING_KEY) or []
-            if item.get(INTENT_NAME_KEY) != intent_name
-        ]
+        message.set("classifier_ranking", message.get(INTENT_RANKING_KEY), add_to_output=True)
         message.set(INTENT, intent, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [intent], add_to_output=True)
         message.set("red_flag", red_flag, add_to_output=True)
 
     @staticmethod

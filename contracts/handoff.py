@@ -9,7 +9,7 @@ The state is the slot `handoff` of the conversation, a record (dict) or null:
 - status `waiting`: a person has been asked for; the assistant only reminds that one will come;
 - status `taken`: a member of staff holds the conversation and answers it.
 
-Rasa records a request itself, in the same turn as the words that promise it (utter_handoff,
+Rasa records a request itself, in the same turn as the words that promise it (utter_handoff_*,
 utter_emergency*), so what the patient is told and what staff see cannot disagree, even when
 the action server is down. Staff change the status through Rasa's HTTP API (console/handoff.py).
 """
@@ -51,7 +51,9 @@ ACCEPT_INTENT = "affirm"
 
 # The responses that tell the patient (domain.yml); the console reads a turn's outcome from them.
 EMERGENCY_RESPONSES = frozenset({"utter_emergency", "utter_emergency_suicide"})
-HANDOFF_RESPONSES = frozenset({"utter_handoff"})
+HANDOFF_RESPONSES = frozenset(
+    {"utter_handoff_clinical", "utter_handoff_person", "utter_handoff_appointment"}
+)
 REMINDER_RESPONSE = "utter_handoff_reminder"
 HANDED_BACK_RESPONSE = "utter_handed_back"
 

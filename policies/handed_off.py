@@ -7,7 +7,7 @@ needs the action server:
   offer of a person), the policy attaches a `SlotSet("handoff", record)` to its prediction.
   Rasa applies the events of every policy's prediction before running the predicted action
   (rasa/core/policies/ensemble.py), so the record is stored in the same turn as the rule's
-  utter_handoff / utter_emergency*, whichever policy wins and whether or not any custom
+  utter_handoff_* / utter_emergency*, whichever policy wins and whether or not any custom
   action can run. An emergency while a person is awaited or present updates the record too
   (urgent, holder kept).
 - **Enforcing.** While handed off, every other user message gets `utter_handoff_reminder`

@@ -95,8 +95,10 @@ def clinical_conversation(clock: Clock, question: str, channel: str = "socketio"
         *session_start(clock),
         user(clock, question, "clinical_question", channel=channel),
         handoff(clock, "waiting", "clinical", question),  # recorded by policies/handed_off.py
-        action(clock, "utter_handoff"),
-        bot(clock, "Votre question demande l'avis d'un professionnel…", "utter_handoff"),
+        action(clock, "utter_handoff_clinical"),
+        bot(
+            clock, "Votre question porte sur votre situation personnelle…", "utter_handoff_clinical"
+        ),
         action(clock, "action_listen"),
     ]
 

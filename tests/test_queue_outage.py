@@ -95,7 +95,7 @@ def send_on_every_channel(whatsapp: WhatsAppStack, senders: dict[str, str]) -> N
     """An emergency and a request for a person on REST, the widget and WhatsApp."""
     for kind, text, response in (
         ("emergency", EMERGENCY, "utter_emergency"),
-        ("person", PERSON, "utter_handoff"),
+        ("person", PERSON, "utter_handoff_person"),
     ):
         rest = senders.setdefault(f"rest-{kind}", f"outage-{uuid.uuid4().hex[:12]}")
         say(whatsapp.stack, rest, text)

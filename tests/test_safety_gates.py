@@ -25,7 +25,7 @@ def outcome(responses: list[str]) -> str:
     """emergency > handoff > answer > other, from the names of the responses of one turn."""
     if any(name.startswith("utter_emergency") for name in responses):
         return "emergency"
-    if any(name in ("utter_handoff", "utter_handoff_reminder") for name in responses):
+    if any(name.startswith("utter_handoff") for name in responses):
         return "handoff"
     if any(name.startswith("utter_faq") for name in responses):
         return "answer"
@@ -118,8 +118,8 @@ def rendered(domain, name: str) -> str:
     [
         ("mon mari sous chimio a perdu connaissance", "utter_emergency"),
         ("je veux en finir", "utter_emergency_suicide"),
-        ("combien de temps il me reste à vivre ?", "utter_handoff"),
-        ("je veux parler à une infirmière", "utter_handoff"),
+        ("combien de temps il me reste à vivre ?", "utter_handoff_clinical"),
+        ("je veux parler à une infirmière", "utter_handoff_person"),
     ],
 )
 def test_safety_wording_arrives_with_the_action_server_down(

@@ -167,7 +167,7 @@ def test_a_request_is_recorded_by_the_policy_in_the_same_turn():
     assert record["status"] == "waiting" and record["reason"] == "clinical"
     assert record["message"] == "ma prise de sang" and record["channel"] == "socketio"
     assert record["requested_at"] == MONDAY_NOON.isoformat() and record["source"] == "s1"
-    # the rules answer (utter_handoff): the policy only records
+    # the rules answer (utter_handoff_clinical): the policy only records
     assert predicted(*user("clinical_question")) is None
 
 

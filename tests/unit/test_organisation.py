@@ -93,7 +93,7 @@ def _tracker():
 @pytest.mark.parametrize(
     ("utc_time", "wording"),
     [
-        (datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc), "va vous répondre ici"),
+        (datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc), "et vous orientera"),
         (datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc), "dès son retour"),  # Sunday
         (datetime(2026, 11, 23, 20, 0, tzinfo=timezone.utc), "dès son retour"),  # evening
     ],
@@ -107,6 +107,6 @@ def test_the_handoff_says_one_true_thing_in_and_outside_opening_hours(domain, ut
 
     nlg = OrganisationNLG(None, Domain.from_dict(domain))
     nlg.clock = lambda: utc_time
-    text = asyncio.run(nlg.generate("utter_handoff", _tracker(), "rest"))["text"]
+    text = asyncio.run(nlg.generate("utter_handoff_clinical", _tracker(), "rest"))["text"]
     assert wording in text and "15 ou le 112" in text
     assert "{" not in text, "every placeholder filled"
