@@ -4,9 +4,9 @@ What it changes from Rasa 3.6's channel (see /shared/rasa-3.6-pitfalls.md):
 - the server issues the session id (channels/widget_session.py); a client comes back to its
   conversation with a signed token and can never pick an id, nor send into another session;
 - `enter_room` is awaited when it is a coroutine (python-socketio >= 5.10), so replies arrive;
-- a connection must come from an allowed Origin (WIDGET_ALLOWED_ORIGINS; Rasa switches the
-  check off, and python-engineio lets a request without Origin through): a session token
-  replayed outside a page of the allowed sites opens nothing;
+- a connection must come from a page of an allowed site (WIDGET_ALLOWED_ORIGINS; Rasa switches
+  the check off, and python-engineio lets a request without Origin through): a session token
+  replayed by a script without Origin opens nothing;
 - oversize, malformed and binary events get an `error` event, never an exception;
 - bounded and never silent (channels/flow_control.py): each session's messages are handled in
   order, one at a time; too many at once, or too many new sessions from one address, get an
@@ -199,6 +199,18 @@ class SecureSocketIOInput(InputChannel):
         # A callable, because python-engineio reads an empty list as "check nothing".
         return isinstance(origin, str) and origin.rstrip("/") in self.origins
 
+    def _page_allowed(self, environ: dict[str, Any]) -> bool:
+        """Whether a connection comes from a page of an allowed site. A browser leaves Origin
+        out of a same-origin GET (the demo page this server serves): it then says so in
+        Sec-Fetch-Site, and the Host must be one of the allowed Origins'. A client that
+        sends neither (a script replaying a token) is refused."""
+        origin = environ.get("HTTP_ORIGIN")
+        if origin is not None:
+            return self._origin_allowed(origin)
+        host = environ.get("HTTP_HOST", "")
+        same_origin = environ.get("HTTP_SEC_FETCH_SITE") == "same-origin"
+        return same_origin and any(urllib.parse.urlsplit(o).netloc == host for o in self.origins)
+
     def _client_address(self, environ: dict[str, Any]) -> str:
         """The pseudonym of the client's address (Sanic's remote_addr: the X-Forwarded-For
         address when SANIC_PROXIES_COUNT says a proxy is in front, else the peer's)."""
@@ -265,7 +277,7 @@ class SecureSocketIOInput(InputChannel):
 
         @sio.on("connect")
         async def connect(sid: str, environ: dict[str, Any], *args: Any) -> bool:
-            if not self._origin_allowed(environ.get("HTTP_ORIGIN")):
+            if not self._page_allowed(environ):
                 return False  # refused
             self.addresses[sid] = self._client_address(environ)
             return True

@@ -4,7 +4,8 @@
 
 Loads the trained assistant once, then for each combination of thresholds sets them on the
 running pipeline (the red-flag layer's safety thresholds, FallbackClassifier's, and
-FaqAnswerGate's) and runs eval/tuning and eval/tuning_b through the whole assistant. Prints, per combination:
+FaqAnswerGate's) and runs eval/tuning and eval/tuning_b through the whole assistant.
+Prints, per combination:
 the misses of each safety category, the calm and out-of-scope false emergencies, the FAQ
 answers right and wrong; the best combination is the one with the fewest safety misses,
 then the fewest false emergencies, then the most right answers with at most 2 % wrong.

@@ -31,7 +31,7 @@ QUESTIONS = [
     "Comment se passe un deuxième avis ?",
     "un cancer peut-il devenir résistant aux traitements ?",
     "C'est quoi une métastase ?",
-    "le deuxième avis est-il remboursé ?",
+    "un oncologue médical, il fait quoi ?",
     "quel est le rôle de l'oncologue ?",
 ]
 
