@@ -13,8 +13,8 @@ transcript's parse data (`red_flag`: category, pattern or evidence, and why):
    the whole message, or over one of its sentences so that an alarm at the end of a long
    message counts) must reach a threshold chosen on the tuning set, AND the message must
    contain an alarm word of that kind (a symptom, a means, an intent: `evidence` in the
-   file), not negated, not in an idiom. A classifier emergency without evidence is not
-   believed: « merci », « il fait 35 degrés » or a book title never get the SAMU's number.
+   file), not negated, not in an idiom (and for an emergency, neither past nor in a general
+   question). A classifier emergency without evidence is not believed: « merci », « il fait 35 degrés » or a book title never get the SAMU's number.
    Suicidal statements are often wordless hints (« j'ai pris mes dispositions »): a
    self-harm probability above `without_evidence` is believed on its own.
 
@@ -141,14 +141,19 @@ class RedFlagRules:
         """« il y a 3 ans », « l'an dernier »… and nothing saying it is still going on."""
         return bool(self.past_event.search(normalised)) and not self.still_now.search(normalised)
 
+    def is_general_question(self, normalised: str) -> bool:
+        """« pourquoi la fièvre sous chimio est-elle surveillée ? »: no personal word, and a
+        general question's start or word."""
+        return not self.is_personal(normalised) and (
+            normalised.startswith(self.general_starts)
+            or bool(self.general_words.search(normalised))
+        )
+
     def find(self, text: str) -> RedFlag | None:
         """The first category (in file order) with a pattern that applies to `text`."""
         normalised = self.read(text)
         personal = self.is_personal(normalised)
-        general = not personal and (
-            normalised.startswith(self.general_starts)
-            or bool(self.general_words.search(normalised))
-        )
+        general = self.is_general_question(normalised)
         past = self.is_past_event(normalised)
         for category in self.categories:
             if category.requires_personal and not personal:
@@ -164,9 +169,12 @@ class RedFlagRules:
 
     def evidence_for(self, intent: str, text: str) -> str | None:
         """The id of the first alarm word of `intent`'s kind in `text` (not negated, not in an
-        idiom, not about a past event for an emergency), or None."""
+        idiom; for an emergency, not about a past event that is over nor in a general
+        question), or None."""
         normalised = self.read(text)
-        if intent == "emergency" and self.is_past_event(normalised):
+        if intent == "emergency" and (
+            self.is_past_event(normalised) or self.is_general_question(normalised)
+        ):
             return None
         for pattern in self.evidence.get(intent, ()):
             if self._applies(pattern, normalised, negatable=True):

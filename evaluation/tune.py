@@ -30,11 +30,12 @@ SAFETY_GRID = {
     "clinical_question": (0.3, 0.5),
 }
 FAQ_GRID = {
-    "fallback": (0.2, 0.3, 0.4),
-    "faq": (0.2, 0.3, 0.4, 0.5),
-    "faq_margin": (0.05, 0.1, 0.2, 0.3),
+    "fallback": (0.2, 0.3),
+    "faq": (0.2, 0.3, 0.4),
+    "faq_margin": (0.05, 0.1, 0.2),
+    "single_word": (0.4, 0.55, 0.7),
 }
-START = {"fallback": 0.3, "faq": 0.2, "faq_margin": 0.1}
+START = {"fallback": 0.3, "faq": 0.2, "faq_margin": 0.1, "single_word": 0.4}
 # The tuning sets (eval/README.md): never a blind set.
 TUNING_SETS = ("tuning", "tuning_b")
 
@@ -59,6 +60,7 @@ def apply(found: dict[str, Any], point: dict[str, float]) -> None:
     found["FallbackClassifier"].component_config["threshold"] = point["fallback"]
     found["FaqAnswerGate"].threshold = point["faq"]
     found["FaqAnswerGate"].margin = point["faq_margin"]
+    found["FaqAnswerGate"].single_word_threshold = point["single_word"]
 
 
 def score(tallies: dict[str, Tally]) -> tuple:
