@@ -13,8 +13,10 @@ transcript's parse data (`red_flag`: category, pattern or evidence, and why):
    the whole message, or over one of its sentences so that an alarm at the end of a long
    message counts) must reach a threshold chosen on the tuning set, AND the message must
    contain an alarm word of that kind (a symptom, a means, an intent: `evidence` in the
-   file), not negated, not in an idiom (and for an emergency, neither past nor in a general
-   question). A classifier emergency without evidence is not believed: « merci », « il fait 35 degrés » or a book title never get the SAMU's number.
+   file), not in an idiom; for an alarm, not negated (« je n'ai plus d'appétit » still asks
+   about a symptom); for an emergency, neither past nor in a general question. A classifier
+   emergency without evidence is not believed: « merci », « il fait 35 degrés » or a book
+   title never get the SAMU's number.
    Suicidal statements are often wordless hints (« j'ai pris mes dispositions »): a
    self-harm probability above `without_evidence` is believed on its own.
 
@@ -168,16 +170,19 @@ class RedFlagRules:
         return None
 
     def evidence_for(self, intent: str, text: str) -> str | None:
-        """The id of the first alarm word of `intent`'s kind in `text` (not negated, not in an
-        idiom; for an emergency, not about a past event that is over nor in a general
-        question), or None."""
+        """The id of the first alarm word of `intent`'s kind in `text`, or None. Never in an
+        idiom; for an emergency or self-harm, not negated; for an emergency, neither about a
+        past event that is over nor in a general question."""
         normalised = self.read(text)
         if intent == "emergency" and (
             self.is_past_event(normalised) or self.is_general_question(normalised)
         ):
             return None
+        # « je n'ai plus d'appétit » negates a word and still asks about a symptom: only
+        # an alarm is undone by a negation.
+        negatable = intent in URGENT_INTENTS
         for pattern in self.evidence.get(intent, ()):
-            if self._applies(pattern, normalised, negatable=True):
+            if self._applies(pattern, normalised, negatable=negatable):
                 return pattern.id
         return None
 

@@ -211,6 +211,25 @@ def test_an_alarm_at_the_end_of_a_long_message_counts_through_its_sentence():
     assert message.get("intent")["name"] == "emergency"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je n'ai plus d'appetit depuis 2 semaines",
+        "mes cheveux tombent par poignees, est ce que ca va repousser",
+        "j'ai 37,5, est ce que je dois m'inquieter ?",
+    ],
+)
+def test_a_clinical_guess_about_the_body_is_believed_even_with_a_negation(text):
+    [message] = detector().process([classified(text, "clinical_question", 0.6)])
+    assert message.get("intent")["name"] == "clinical_question"
+
+
+def test_a_classifier_emergency_in_a_general_question_is_not_believed():
+    text = "pourquoi dit-on qu'il faut surveiller la fievre pendant une chimio ?"
+    [message] = detector().process([classified(text, "emergency", 0.6)])
+    assert message.get("intent")["name"] != "emergency"
+
+
 def test_a_clinical_guess_without_any_health_word_is_not_believed():
     [message] = detector().process(
         [classified("ma voisine m'a apporté une tarte", "clinical_question")]
