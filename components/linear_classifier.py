@@ -15,9 +15,9 @@ What it writes on a message, in Rasa's usual shapes:
 - `intent` and `intent_ranking`, from the intent model;
 - `response_selector.faq`: the answers ranked by probability, as Rasa's ResponseSelector
   would give them (the retrieval action `utter_faq` reads `response.utter_action`);
-- `sentence_scores`: for a message of several sentences, the highest probability of each
-  safety intent over its sentences, so that an alarm at the end of a long message is not
-  drowned by the rest (components/red_flags.py reads it).
+- `sentence_scores`: for a message of several sentences, each sentence with the probability
+  of each safety intent, so that an alarm at the end of a long message is not drowned by
+  the rest (components/red_flags.py reads it).
 
 It replaces spaCy, DIET and the ResponseSelector: on the tuning set they answered no better,
 and cost TensorFlow, two copies of spaCy's French model, 4 minutes of training and 20 ms a
@@ -252,11 +252,17 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             RETRIEVAL_INTENT: {"response": response, "ranking": ranking},
         }
 
-    def _sentence_scores(self, parts: list[str]) -> dict[str, float]:
+    def _sentence_scores(self, parts: list[str]) -> list[dict[str, Any]]:
         classes = list(self.model["intents"].classes_)
         rows = self.model["intents"].predict_proba(self.features(parts))
-        return {
-            intent: float(rows[:, classes.index(intent)].max())
-            for intent in SAFETY_INTENTS
-            if intent in classes
-        }
+        return [
+            {
+                "text": part,
+                "scores": {
+                    intent: float(row[classes.index(intent)])
+                    for intent in SAFETY_INTENTS
+                    if intent in classes
+                },
+            }
+            for part, row in zip(parts, rows, strict=True)
+        ]

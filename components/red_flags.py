@@ -110,6 +110,7 @@ class RedFlagRules:
         self.idioms = _any_of(spec.get("idioms"))
         self.past_event = _any_of(spec.get("past_event"))
         self.still_now = _any_of(spec.get("still_now"))
+        self.resolved = _any_of(spec.get("resolved"))
         self.categories = tuple(
             Category(
                 name=name,
@@ -140,8 +141,11 @@ class RedFlagRules:
         return bool(self.personal.search(normalised))
 
     def is_past_event(self, normalised: str) -> bool:
-        """« il y a 3 ans », « l'an dernier »… and nothing saying it is still going on."""
-        return bool(self.past_event.search(normalised)) and not self.still_now.search(normalised)
+        """« il y a 3 ans », « l'an dernier »… and nothing saying it is still going on, or
+        words saying it is over."""
+        if not self.past_event.search(normalised):
+            return False
+        return not self.still_now.search(normalised) or bool(self.resolved.search(normalised))
 
     def is_general_question(self, normalised: str) -> bool:
         """« pourquoi la fièvre sous chimio est-elle surveillée ? »: no personal word, and a
@@ -169,15 +173,16 @@ class RedFlagRules:
                     return RedFlag(category.name, category.intent, pattern.id)
         return None
 
-    def evidence_for(self, intent: str, text: str) -> str | None:
-        """The id of the first alarm word of `intent`'s kind in `text`, or None. Never in an
-        idiom; for an emergency or self-harm, not negated; for an emergency, neither about a
-        past event that is over nor in a general question."""
+    def evidence_for(self, intent: str, text: str, whole: str | None = None) -> str | None:
+        """The id of the first alarm word of `intent`'s kind in `text` (one sentence of the
+        message `whole`, or all of it), or None. Never in an idiom; for an emergency or
+        self-harm, not negated; for an emergency, neither in a message about a past event
+        that is over nor in a general question."""
         normalised = self.read(text)
-        if intent == "emergency" and (
-            self.is_past_event(normalised) or self.is_general_question(normalised)
-        ):
-            return None
+        if intent == "emergency":
+            message = self.read(whole) if whole is not None else normalised
+            if self.is_past_event(message) or self.is_general_question(message):
+                return None
         # « je n'ai plus d'appétit » negates a word and still asks about a symptom: only
         # an alarm is undone by a negation.
         negatable = intent in URGENT_INTENTS
@@ -258,15 +263,15 @@ class RedFlagDetector(GraphComponent):
         if flag is not None and flag.intent in URGENT_INTENTS:
             self._override(message, flag.intent, dict(flag.__dict__))
             return
-        scores = self._scores(message)
-        believed = self._believed(scores, text, URGENT_INTENTS)
+        readings = self._readings(message, text)
+        believed = self._believed(readings, URGENT_INTENTS)
         if believed is not None:  # a lesser pattern never hides a suicide or an emergency
             self._override(message, believed["intent"], believed)
             return
         if flag is not None:
             self._override(message, flag.intent, dict(flag.__dict__))
             return
-        believed = self._believed(scores, text, ("clinical_question",))
+        believed = self._believed(readings, ("clinical_question",))
         if believed is not None:
             self._override(message, believed["intent"], believed)
             return
@@ -278,32 +283,36 @@ class RedFlagDetector(GraphComponent):
             self._add_personal_case(message)
 
     def _believed(
-        self, scores: dict[str, float], text: str, intents: tuple[str, ...]
+        self, readings: list[tuple[str, dict[str, float]]], intents: tuple[str, ...]
     ) -> dict[str, Any] | None:
-        """The first of `intents` the classifier gives its threshold, with evidence."""
+        """The first of `intents` the classifier gives its threshold, with evidence in the
+        same reading (the whole message, or one of its sentences)."""
+        whole = readings[0][0]
         for intent in intents:
-            probability = scores.get(intent, 0.0)
-            if probability < self.thresholds.get(intent, 1.0):
-                continue
-            evidence = self.rules.evidence_for(intent, text)
-            if evidence is None and probability >= self.without_evidence.get(intent, 2.0):
-                evidence = "probability alone"
-            if evidence is not None:
-                return {"category": "classifier", "intent": intent, "evidence": evidence,
-                        "probability": round(scores[intent], 3)}  # fmt: skip
+            for text, scores in readings:
+                probability = scores.get(intent, 0.0)
+                if probability < self.thresholds.get(intent, 1.0):
+                    continue
+                evidence = self.rules.evidence_for(intent, text, whole)
+                if evidence is None and probability >= self.without_evidence.get(intent, 2.0):
+                    evidence = "probability alone"
+                if evidence is not None:
+                    return {"category": "classifier", "intent": intent, "evidence": evidence,
+                            "probability": round(probability, 3)}  # fmt: skip
         return None
 
     @staticmethod
-    def _scores(message: Message) -> dict[str, float]:
-        """The classifier's probability of each safety intent: the highest of the whole
-        message's and of its sentences' (components/linear_classifier.py)."""
-        scores = {
+    def _readings(message: Message, text: str) -> list[tuple[str, dict[str, float]]]:
+        """The classifier's probability of each intent for the whole message, then for each
+        of its sentences (components/linear_classifier.py)."""
+        whole = {
             item[INTENT_NAME_KEY]: item.get("confidence", 0.0)
             for item in message.get(INTENT_RANKING_KEY) or []
         }
-        for intent, probability in (message.get("sentence_scores") or {}).items():
-            scores[intent] = max(scores.get(intent, 0.0), probability)
-        return scores
+        sentences = [
+            (part["text"], part["scores"]) for part in message.get("sentence_scores") or []
+        ]
+        return [(text, whole), *sentences]
 
     def _not_believed(self, message: Message, intent: str) -> None:
         """The classifier's safety guess lacks threshold or evidence: its best other intent

@@ -206,7 +206,11 @@ def test_a_confident_classifier_with_evidence_is_believed(text, intent):
 def test_an_alarm_at_the_end_of_a_long_message_counts_through_its_sentence():
     text = "On a parlé de la chimio. Le médecin était gentil. Depuis une heure il respire mal."
     message = classified(text, "faq", 0.8)
-    message.set("sentence_scores", {"emergency": 0.9}, add_to_output=True)
+    message.set(
+        "sentence_scores",
+        [{"text": "Depuis une heure il respire mal.", "scores": {"emergency": 0.9}}],
+        add_to_output=True,
+    )
     [message] = detector().process([message])
     assert message.get("intent")["name"] == "emergency"
 
@@ -228,6 +232,18 @@ def test_a_classifier_emergency_in_a_general_question_is_not_believed():
     text = "pourquoi dit-on qu'il faut surveiller la fievre pendant une chimio ?"
     [message] = detector().process([classified(text, "emergency", 0.6)])
     assert message.get("intent")["name"] != "emergency"
+
+
+def test_a_sentence_counts_only_with_evidence_in_that_sentence():
+    text = "je comprends. au fait les métastases ça peut disparaître ?"
+    message = classified(text, "faq", 0.9)
+    message.set(
+        "sentence_scores",
+        [{"text": "je comprends.", "scores": {"clinical_question": 0.6}}],
+        add_to_output=True,
+    )
+    [message] = detector().process([message])
+    assert message.get("intent")["name"] == "faq"
 
 
 def test_a_clinical_guess_without_any_health_word_is_not_believed():
