@@ -110,7 +110,7 @@ run: $(MODEL) $(WIDGET_DEPS) ## Start the assistant (+ widget demo page), its ac
 	$(BIN)/python -m scripts.run_local --rasa-port $(RASA_PORT) --action-port $(ACTION_PORT) \
 	  --console-port $(CONSOLE_PORT)
 
-# Production layout on this machine (README, "Production"): two Rasa instances over the local
+# Production layout on this machine (docs/production.md): two Rasa instances over the local
 # PostgreSQL and Redis, the action server and the console, behind Debian's nginx.
 PROD_PORT ?= 8080
 .PHONY: run-prod
@@ -172,7 +172,7 @@ evaluate: $(MODEL) ## Blind evaluation set and ordinary French corpus: table and
 # --- benchmark --------------------------------------------------------------
 
 .PHONY: bench
-bench: $(MODEL) $(BENCH_VENV)/.installed ## Benchmark (README, "Benchmark") -> results/bench/; QUICK=1 smoke run, TRAINING=1 also times a training
+bench: $(MODEL) $(BENCH_VENV)/.installed ## Benchmark (docs/benchmark.md) -> results/bench/; QUICK=1 smoke run, TRAINING=1 also times a training
 	$(BIN)/python -m scripts.bench --locust $(BENCH_VENV)/bin/locust $(if $(QUICK),--quick) \
 	  $(if $(TRAINING),--with-training)
 

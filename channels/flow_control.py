@@ -35,7 +35,7 @@ def _env_number(name: str, default: float) -> float:
 
 @dataclass(frozen=True)
 class Limits:
-    """The flow limits, from the environment (README, "Limits")."""
+    """The flow limits, from the environment (docs/channels.md)."""
 
     messages_per_minute: float = 20
     burst: int = 8

@@ -1,4 +1,4 @@
-"""WhatsApp through Twilio, replacing Rasa's TwilioInput (see the README, "WhatsApp").
+"""WhatsApp through Twilio, replacing Rasa's TwilioInput (see docs/channels.md).
 
 Rasa's channel trusts any POST, blocks the server on the Twilio client, drops replies on
 API errors and crashes on a message without Body. This one checks X-Twilio-Signature

@@ -21,7 +21,7 @@ What it writes on a message, in Rasa's usual shapes:
 
 It replaces spaCy, DIET and the ResponseSelector: on the tuning set they answered no better,
 and cost TensorFlow, two copies of spaCy's French model, 4 minutes of training and 20 ms a
-message (README, "Benchmark").
+message (docs/benchmark.md).
 """
 
 from __future__ import annotations

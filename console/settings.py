@@ -1,4 +1,4 @@
-"""Settings of the staff console, read from the environment only (README, "Staff console").
+"""Settings of the staff console, read from the environment only (docs/production.md).
 
 Required: CONSOLE_SECRET_KEY (>= 32 characters). For the handoff actions: RASA_URL and
 RASA_API_TOKEN (the token Rasa was started with, --auth-token). Everything else has a default

@@ -1,4 +1,4 @@
-"""`make bench`: how fast and how big the assistant is, on this machine (README, "Benchmark").
+"""`make bench`: how fast and how big the assistant is, on this machine (docs/benchmark.md).
 
 Measures, in this order, then writes results/bench/bench.json and results/bench/bench.png:
 1. start-up: one Rasa instance as `make run` runs it (scripts/rasa_server.py, SQLite tracker
@@ -63,7 +63,7 @@ WEBHOOK = "/webhooks/rest/webhook"
 # Share of conversations that end with a personal clinical question (handed off to a person).
 CLINICAL_SHARE = 0.15
 CONVERSATIONS = 5000
-# What the figures are compared with (README, "Benchmark").
+# What the figures are compared with (docs/benchmark.md).
 # Issue 13's targets, on a 2-core machine.
 TARGETS = {
     "sequential_p50_ms": 10,

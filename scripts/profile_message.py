@@ -1,4 +1,4 @@
-"""Where one message's time goes (README, "Benchmark"): cProfile over the NLU and dialogue
+"""Where one message's time goes (docs/benchmark.md): cProfile over the NLU and dialogue
 of 200 messages in one process, grouped by pipeline component.
 
     .venv/bin/python -m scripts.profile_message

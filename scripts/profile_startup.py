@@ -1,4 +1,4 @@
-"""Where Rasa's start-up time and memory go (README, "Benchmark"): each stage of loading the
+"""Where Rasa's start-up time and memory go (docs/benchmark.md): each stage of loading the
 assistant in one process, with the time it took and the resident memory after it.
 
     .venv/bin/python -m scripts.profile_startup

@@ -1,4 +1,4 @@
-"""`make run-prod`: the production layout on this machine (README, "Production").
+"""`make run-prod`: the production layout on this machine (docs/production.md).
 
 Two Rasa instances (loopback ports) with endpoints.prod.yml over the local PostgreSQL
 (database rasa_prod_local, created if missing) and Redis, the action server, the staff console,
@@ -45,7 +45,7 @@ from scripts.local_stack import (
 NGINX_TEMPLATE = PROJECT / "deploy" / "nginx" / "assistant.conf.template"
 PROD_ENDPOINTS = PROJECT / "endpoints.prod.yml"
 LOCAL_DATABASE = "rasa_prod_local"
-# Secrets of the production processes (README, "Production"): the caller's, else random.
+# Secrets of the production processes (docs/production.md): the caller's, else random.
 GENERATED_SECRETS = ("RASA_API_TOKEN", SECRET_ENV, "SENDER_ID_SECRET", CONSOLE_SECRET_ENV)
 # Paths the balancer must refuse (Rasa's HTTP API, the REST channel, the health route).
 PRIVATE_PATHS = (

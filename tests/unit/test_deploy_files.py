@@ -582,3 +582,52 @@ def test_nginx_accepts_the_compose_configuration(tmp_path: Path) -> None:
     (tmp_path / "nginx.conf").write_text(main)
     result = nginx_test(tmp_path / "nginx.conf")
     assert result.returncode == 0, result.stderr
+
+
+def _docker_context_includes(path: str) -> bool:
+    """Whether deploy/Dockerfile.dockerignore (everything excluded, then `!` exceptions) lets
+    `path` into the image's build context."""
+    lines = (DEPLOY / "Dockerfile.dockerignore").read_text().splitlines()
+    exceptions = [line[1:] for line in lines if line.startswith("!")]
+    return any(
+        path == rule or (rule.endswith("/") and path.startswith(rule)) for rule in exceptions
+    )
+
+
+def _local_imports(module_file: Path) -> set[Path]:
+    """The project's own module files that `module_file` imports."""
+    import ast
+
+    found = set()
+    for node in ast.walk(ast.parse(module_file.read_text())):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        for name in names:
+            base = PROJECT / Path(*name.split("."))
+            for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+                if candidate.is_file():
+                    found.add(candidate)
+    return found
+
+
+def test_the_image_holds_every_module_the_processes_import() -> None:
+    entry_points = [PROJECT / "scripts" / "rasa_server.py"]
+    for package in ("actions", "channels", "components", "console", "policies", "stores"):
+        entry_points += sorted((PROJECT / package).rglob("*.py"))
+    seen: set[Path] = set()
+    todo = [path for path in entry_points if "migrations" not in path.parts]
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        todo += _local_imports(path) - seen
+    missing = [
+        str(path.relative_to(PROJECT))
+        for path in sorted(seen)
+        if not _docker_context_includes(str(path.relative_to(PROJECT)))
+    ]
+    assert missing == []
