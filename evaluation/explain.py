@@ -18,10 +18,12 @@ def describe(parse: dict) -> str:
     intent = parse.get("intent") or {}
     ranking = parse.get("classifier_ranking") or parse.get("intent_ranking") or []
     best = ", ".join(f"{i['name']} {i['confidence']:.2f}" for i in ranking[:3])
-    lines = [f"  intent {intent.get('name')} {intent.get('confidence', 0):.2f}  (classifier: {best})"]
+    confidence = intent.get("confidence", 0)
+    lines = [f"  intent {intent.get('name')} {confidence:.2f}  (classifier: {best})"]
     selector = (parse.get("response_selector") or {}).get("faq", {}).get("response", {})
     if selector:
-        lines.append(f"  answer {selector.get('intent_response_key')} {selector.get('confidence', 0):.2f}")
+        key, confidence = selector.get("intent_response_key"), selector.get("confidence", 0)
+        lines.append(f"  answer {key} {confidence:.2f}")
     for key in ("red_flag", "red_flag_set_aside"):
         if parse.get(key):
             lines.append(f"  {key} {parse[key]}")
