@@ -18,7 +18,8 @@ transcript's parse data (`red_flag`: category, pattern or evidence, and why):
    emergency without evidence is not believed: « merci », « il fait 35 degrés » or a book
    title never get the SAMU's number.
    Suicidal statements are often wordless hints (« j'ai pris mes dispositions »): a
-   self-harm probability above `without_evidence` is believed on its own.
+   self-harm probability above `without_evidence` is believed on its own, unless the
+   message holds a negated alarm word (« je n'ai jamais eu d'idées suicidaires »).
 
 A FAQ question about the user's own case gets the entity `personal_case`, so that its answer
 is followed by the offer of a person (data/rules/safety.yml).
@@ -191,6 +192,12 @@ class RedFlagRules:
                 return pattern.id
         return None
 
+    def mentions(self, intent: str, text: str) -> bool:
+        """Whether `text` holds an alarm word of `intent`'s kind, negated or not: « je n'ai
+        jamais eu d'idées suicidaires » says no, and the classifier is not believed alone."""
+        normalised = self.read(text)
+        return any(pattern.regex.search(normalised) for pattern in self.evidence.get(intent, ()))
+
     def is_personal_case(self, text: str) -> bool:
         """True when the message speaks of the writer's (or a relative's) own illness."""
         normalised = normalise(text)
@@ -294,7 +301,11 @@ class RedFlagDetector(GraphComponent):
                 if probability < self.thresholds.get(intent, 1.0):
                     continue
                 evidence = self.rules.evidence_for(intent, text, whole)
-                if evidence is None and probability >= self.without_evidence.get(intent, 2.0):
+                if (
+                    evidence is None
+                    and probability >= self.without_evidence.get(intent, 2.0)
+                    and not self.rules.mentions(intent, text)
+                ):
                     evidence = "probability alone"
                 if evidence is not None:
                     return {"category": "classifier", "intent": intent, "evidence": evidence,

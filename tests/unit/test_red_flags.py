@@ -246,6 +246,17 @@ def test_a_sentence_counts_only_with_evidence_in_that_sentence():
     assert message.get("intent")["name"] == "faq"
 
 
+def test_a_negated_suicidal_word_is_not_overruled_by_the_probability_alone():
+    text = "je n'ai jamais eu d'idees suicidaires, je voulais juste savoir ce qu'est un second avis"
+    [message] = detector().process([classified(text, "self_harm", 0.95)])
+    assert message.get("intent")["name"] != "self_harm"
+
+
+def test_a_wordless_suicidal_hint_is_believed_on_a_high_probability():
+    [message] = detector().process([classified("j'ai pris mes dispositions", "self_harm", 0.95)])
+    assert message.get("intent")["name"] == "self_harm"
+
+
 def test_a_clinical_guess_without_any_health_word_is_not_believed():
     [message] = detector().process(
         [classified("ma voisine m'a apporté une tarte", "clinical_question")]
