@@ -1,6 +1,7 @@
 """`make bench`: how fast and how big the assistant is, on this machine (docs/benchmark.md).
 
-Measures, in this order, then writes results/bench/bench.json and results/bench/bench.png:
+Measures, in this order, then writes results/bench/bench.json, results/bench/bench.png and
+(except with --quick) docs/bench-results.md:
 1. start-up: one Rasa instance as `make run` runs it (scripts/rasa_server.py, SQLite tracker
    store), from the process start to its first REST answer (the action server is started
    and ready before); and the profiles of start-up and of one message (where time and
@@ -59,6 +60,7 @@ from scripts.local_stack import (
 )
 
 LOCUSTFILE = PROJECT / "bench" / "locustfile.py"
+RESULTS_PAGE = PROJECT / "docs" / "bench-results.md"
 WEBHOOK = "/webhooks/rest/webhook"
 # Share of conversations that end with a personal clinical question (handed off to a person).
 CLINICAL_SHARE = 0.15
@@ -533,6 +535,43 @@ def main() -> None:
     for check in result["targets"]:
         print(f"{check['what']}: {check['measured']} (target {check['target']}): {check['met']}")
     print(f"wrote {args.out / 'bench.json'} and {args.out / 'bench.png'}")
+    if not args.quick:
+        RESULTS_PAGE.write_text(results_page(result))
+        print(f"wrote {RESULTS_PAGE}")
+
+
+def results_page(result: dict) -> str:
+    """docs/bench-results.md: the figures against their targets, and the load steps."""
+    machine_info = result["machine"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Written by `make bench` on {result['date']} (commit {result['commit']}); do not edit by"
+        " hand. What is measured and how: `docs/benchmark.md`.",
+        "",
+        f"Machine: {machine_info['cpu']}, {machine_info['cores']} cores, "
+        f"{machine_info['ram_gb']} GB; load average {machine_info['load_average_at_start']} at "
+        f"the start, {machine_info.get('load_average_at_end')} at the end.",
+        "",
+        "| figure | measured | target | met |",
+        "| --- | --- | --- | --- |",
+    ]
+    for check in result["targets"]:
+        met = {True: "yes", False: "**no**", None: "not measured"}[check["met"]]
+        lines.append(f"| {check['what']} | {check['measured']} | {check['target']} | {met} |")
+    lines += [
+        "",
+        "## Load steps",
+        "",
+        "| instances | conversations | messages/s | p50 ms | p95 ms | p99 ms | errors |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for run in result.get("load", []):
+        lines.append(
+            f"| {run['instances']} | {run['users']} | {run['messages_per_s']} | {run['p50_ms']} |"
+            f" {run['p95_ms']} | {run['p99_ms']} | {run['errors']} |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def without_raw(figures: dict) -> dict:
