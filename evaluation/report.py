@@ -90,8 +90,8 @@ GATES = (
     Gate("self_harm", RIGHT, True, 1.0, 0.95),  # 60/62
     Gate("clinical", RIGHT, True, 1.0, 0.95),  # 104/108
     Gate("human", RIGHT, True, 1.0, 0.83),  # 46/54
-    Gate("faq", RIGHT, True, 0.90, 0.83),  # 268/318
-    Gate("faq", WRONG, False, 0.02, 0.025),  # 6/318
+    Gate("faq", RIGHT, True, 0.90, 0.88),  # 286/318
+    Gate("faq", WRONG, False, 0.02, 0.015),  # 3/318
     Gate("calm", EMERGENCY, False, 0.01, 0.03),  # 2/105
     Gate("out_of_scope", EMERGENCY, False, 0.0, 0.0),  # 0/65
     Gate("out_of_scope", WRONG, False, 0.0, 0.0),  # 0/65
