@@ -2,8 +2,8 @@
 the orchestrator and monitoring.
 
 200 when the model is loaded and the tracker store and lock store answer; 503 otherwise,
-naming what failed, with an ERROR log line (Rasa would otherwise carry on silently in memory,
-see stores/tracker_store.py). Once the agent is loaded it also removes that memory fallback.
+naming what failed, with an ERROR log line (the tracker store itself refuses Rasa's silent
+memory fallback: stores/tracker_store.py).
 `refused` counts, per channel and reason, the messages and sessions this process refused
 since it started (channels/flow_control.py).
 """
@@ -23,7 +23,6 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.flow_control import REFUSED
-from stores.tracker_store import strict
 
 logger = logging.getLogger(__name__)
 
@@ -67,12 +66,6 @@ class HealthInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("health_webhook", __name__)
-
-        @bp.listener("after_server_start")
-        async def without_memory_fallback(app: Any, _loop: Any) -> None:
-            agent = getattr(app.ctx, "agent", None)
-            if agent is not None:
-                strict(agent)
 
         @bp.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:

@@ -6,7 +6,8 @@ process list (`ps`, /proc/<pid>/cmdline). This launcher reads it from the enviro
 Rasa's own argument parser inside the process: the command line shows no secret. Without a
 token the HTTP API stays off (never open). It also sets an owner-only umask, so that the
 tracker store, the contacts database and anything else Rasa creates is private (transcripts
-are health data).
+are health data). The production tracker store fails loudly instead of falling back to
+memory (stores/tracker_store.py).
 
     python -m scripts.rasa_server --model models/assistant.tar.gz --endpoints endpoints.yml ...
 
@@ -53,6 +54,9 @@ def main() -> None:
     sys.argv = rasa_arguments(sys.argv[1:], token)
     defer_tensorflow()
     serve_without_training_graph()
+    from stores.tracker_store import refuse_memory_fallback  # imports Rasa: after the above
+
+    refuse_memory_fallback()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

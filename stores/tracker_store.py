@@ -7,9 +7,10 @@ Two traps of Rasa 3.6 (rasa/core/tracker_store.py, rasa/core/agent.py):
   the patient gets a reply, and the message is lost once the database is back.
 
 StrictSQLTrackerStore checks each connection before use and retries a failed read or write
-briefly (a restart takes a few seconds). `strict(agent)` removes the memory fallback, so an
-outage makes the message fail loudly: each channel then answers with an error (and WhatsApp
-providers redeliver), and GET /webhooks/health/ reports it (channels/health.py).
+briefly (a restart takes a few seconds). `refuse_memory_fallback()` removes the memory
+fallback, so an outage makes the message fail loudly: each channel then answers with an
+error (and WhatsApp providers redeliver), and GET /webhooks/health/ reports it
+(channels/health.py).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from rasa.core.agent import Agent
-from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore, create_engine_kwargs
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.trackers import DialogueStateTracker
 
 logger = logging.getLogger(__name__)
@@ -66,13 +67,17 @@ class StrictSQLTrackerStore(SQLTrackerStore):
         await self._retrying("write", lambda: parent.save(tracker))
 
 
-def strict(agent: Agent) -> None:
-    """Unwraps the agent's FailSafeTrackerStore around a StrictSQLTrackerStore (see above)."""
-    store = agent.tracker_store
-    if isinstance(store, FailSafeTrackerStore) and isinstance(
-        store._tracker_store, StrictSQLTrackerStore
-    ):
-        agent.tracker_store = store._tracker_store
-        if agent.processor is not None:
-            agent.processor.tracker_store = store._tracker_store
-        logger.info("tracker store: no in-memory fallback (a database outage fails loudly)")
+def refuse_memory_fallback() -> None:
+    """From now on, Rasa's Agent leaves a StrictSQLTrackerStore unwrapped (see above): a
+    database outage fails loudly instead of carrying on in memory. scripts/rasa_server.py
+    calls it before Rasa starts."""
+    wrap = Agent._create_tracker_store
+
+    def create(store: Any, domain: Any) -> Any:
+        if isinstance(store, StrictSQLTrackerStore):
+            store.domain = domain
+            logger.info("tracker store: no in-memory fallback (a database outage fails loudly)")
+            return store
+        return wrap(store, domain)
+
+    Agent._create_tracker_store = staticmethod(create)
