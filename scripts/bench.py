@@ -10,7 +10,7 @@ Measures, in this order, then writes results/bench/bench.json, results/bench/ben
 3. resident memory (RSS) of Rasa and of the action server after that warm-up;
 4. load: Locust (bench/locustfile.py, in .venv-bench) runs N patients' conversations at once
    against that instance, then against the whole machine: one instance per core over
-   PostgreSQL and Redis (tests/cluster.py) with client-side balancing (the sender id's hash
+   PostgreSQL and Redis (devstack/cluster.py) with client-side balancing (the sender id's hash
    picks the instance), with more and more conversations until the p99 passes 300 ms (the
    saturation throughput);
 5. with --with-training only: a full training from an empty cache into a temporary directory.
@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from scripts.local_stack import (
+from devstack.stack import (
     DEFAULT_MODEL,
     ORIGINS_ENV,
     PROJECT,
@@ -321,9 +321,9 @@ def load(
 
 def cluster_load(locust: Path, settings: Settings, files: Path, log_dir: Path) -> list[dict]:
     """The load runs against the whole machine: one instance per core on PostgreSQL + Redis
-    (tests/cluster.py); then, for a full run, more conversations until the p99 passes
+    (devstack/cluster.py); then, for a full run, more conversations until the p99 passes
     SATURATION_P99_MS."""
-    from tests.cluster import running_cluster  # imports Rasa's tracker store: only when needed
+    from devstack.cluster import running_cluster  # imports Rasa's tracker store: only when needed
 
     ports = [free_port() for _ in range(os.cpu_count() or 2)]
     os.environ.setdefault(SECRET_ENV, secrets.token_urlsafe(32))  # the widget's, unused here

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect, sync_playwright
 
-from scripts.local_stack import (
+from devstack.stack import (
     CONSOLE_SECRET_ENV,
     ORIGINS_ENV,
     PROJECT,

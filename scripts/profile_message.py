@@ -14,7 +14,7 @@ import pstats
 import time
 from pathlib import Path
 
-from scripts.local_stack import DEFAULT_MODEL, PROJECT
+from devstack.stack import DEFAULT_MODEL, PROJECT
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")

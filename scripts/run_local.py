@@ -14,7 +14,7 @@ import urllib.error
 import urllib.request
 import uuid
 
-from scripts.local_stack import (
+from devstack.stack import (
     PROJECT,
     console_settings,
     private_directory,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scripts.local_stack import Stack, send_message
+from devstack.stack import Stack, send_message
 
 
 def say(stack: Stack, sender: str, text: str) -> list[dict]:

@@ -12,7 +12,7 @@ import django
 import pytest
 import yaml
 
-from scripts.local_stack import (
+from devstack.stack import (
     DEFAULT_MODEL,
     PROJECT,
     Stack,

@@ -42,7 +42,7 @@ from channels.user_text import (
 )
 from channels.whatsapp import MalformedRequest
 from contracts.conversation import is_conversation_id
-from scripts.local_stack import REQUEST_MAX_SIZE, Stack
+from devstack.stack import REQUEST_MAX_SIZE, Stack
 from tests.fake_provider import META_PHONE_ID
 from tests.whatsapp_support import Answer, FictionalNumbers, http
 from tests.widget_client import RawSocket, WidgetClient
@@ -201,7 +201,7 @@ def test_rest_ignores_the_bodys_channel_metadata_and_stream_option(stack):
 
 
 def test_a_body_over_sanics_limit_is_refused_before_it_is_read(stack):
-    # Rasa's Sanic app reads up to 100 MB by default; scripts/local_stack.py sets
+    # Rasa's Sanic app reads up to 100 MB by default; devstack/stack.py sets
     # SANIC_REQUEST_MAX_SIZE. The headers alone, declaring one byte too many, get the 413.
     url = urllib.parse.urlsplit(stack.rasa_url)
     head = (

@@ -22,7 +22,7 @@ from django.urls import reverse
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from console import rasa_api
-from scripts.local_stack import Stack
+from devstack.stack import Stack
 from tests.browser import bot_messages, log, new_page, open_widget, send, stored_session
 from tests.chat import say
 from tests.conftest import ConsoleServer
@@ -186,7 +186,8 @@ def test_patient_text_is_inert_in_the_console(
     # (older data, another tool): written by Rasa's own SQLTrackerStore, it must stay text.
     odd_sender_id = f'xss-"><img src=x onerror=alert(3)>-{uuid.uuid4().hex[:8]}'
     tracker_db = sqlite_database(stack_dir / "tracker.db")
-    events = fallback_conversation(Clock(time.time() - 60), MARKUP)
+    # Recent, so that it is on the list's first page whatever other tests left in the store.
+    events = fallback_conversation(Clock(time.time() - 1), MARKUP)
     with ThreadPoolExecutor(1) as pool:  # outside Playwright's event loop
         pool.submit(tracker_db.save, odd_sender_id, events).result()
     tracker_db.store.engine.dispose()

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from console import tracker
 from console.models import Claim
-from scripts.local_stack import Stack
+from devstack.stack import Stack
 from tests.chat import say as send
 
 pytestmark = pytest.mark.django_db

@@ -25,7 +25,7 @@ from django.urls import reverse
 
 from channels.user_text import REFUSALS
 from console import tracker
-from scripts.local_stack import Stack, free_port, running_stack, write_endpoints
+from devstack.stack import Stack, free_port, running_stack, write_endpoints
 from tests.conftest import require_model
 from tests.whatsapp_support import FictionalNumbers, WhatsAppStack
 from tests.widget_client import RawSocket, WidgetClient

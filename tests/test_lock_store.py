@@ -11,9 +11,9 @@ import pytest
 from rasa.core.lock_store import LockError
 from rasa.utils.endpoints import EndpointConfig
 
-from scripts.local_stack import free_port
+from devstack.cluster import RedisServer
+from devstack.stack import free_port
 from stores.lock_store import AtomicRedisLockStore
-from tests.cluster import RedisServer
 
 ROUNDS = 40
 

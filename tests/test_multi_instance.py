@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from scripts.local_stack import Stack, free_port
+from devstack.cluster import Cluster, postgres, running_cluster
+from devstack.stack import Stack, free_port
 from tests.chat import say
-from tests.cluster import Cluster, postgres, running_cluster
 from tests.conftest import require_model
 from tests.widget_client import WidgetClient, post_events
 

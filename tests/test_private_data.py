@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from devstack.stack import Stack
 from scripts import rasa_server
-from scripts.local_stack import Stack
 from tests.chat import say
 from tests.whatsapp_support import WhatsAppStack
 

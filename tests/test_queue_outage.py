@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from console import tracker
-from scripts.local_stack import (
+from devstack.stack import (
     free_port,
     running_stack,
     start_action_server,

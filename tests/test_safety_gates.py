@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scripts.local_stack import PROJECT, free_port, running_stack, write_endpoints
+from devstack.stack import PROJECT, free_port, running_stack, write_endpoints
 from tests.chat import say, texts, turn
 from tests.conftest import require_model
 

@@ -17,7 +17,7 @@ import websockets
 from channels.socketio import ERRORS, MAX_PACKET_BYTES, enter_room
 from channels.user_text import MAX_MESSAGE_CHARS
 from channels.widget_session import SESSION_ID, SessionTokens
-from scripts.local_stack import Stack
+from devstack.stack import Stack
 from tests.widget_client import RawSocket, WidgetClient, post_events
 
 DISALLOWED_ORIGIN = "http://evil.example"

@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from scripts.local_stack import Stack
+from devstack.stack import Stack
 from tests.browser import (
     bot_messages,
     log,

@@ -16,7 +16,7 @@ from pathlib import Path
 from channels.contacts import ContactBook
 from channels.pseudonyms import pseudonym
 from channels.twilio_whatsapp import parse_form, signature
-from scripts.local_stack import Stack
+from devstack.stack import Stack
 from tests.fake_provider import META_PHONE_ID, META_TOKEN, TWILIO_SID, TWILIO_TOKEN, FakeProvider
 
 SENDER_ID_SECRET = "test-secret-" + "0123456789abcdef" * 2

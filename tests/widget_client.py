@@ -18,7 +18,7 @@ import socketio
 import websockets
 from engineio.payload import Payload
 
-from scripts.local_stack import Stack
+from devstack.stack import Stack
 
 
 def post_events(stack: Stack, session_id: str, events: list[dict]) -> None:

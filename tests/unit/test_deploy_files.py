@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scripts.run_prod import NGINX_TEMPLATE, render, write_nginx_config
+from devstack.prod import NGINX_TEMPLATE, render, write_nginx_config
 
 PROJECT = Path(__file__).resolve().parents[2]
 DEPLOY = PROJECT / "deploy"

@@ -10,7 +10,7 @@ import yaml
 
 from actions.faq_catalogue import faq_entries
 from components.organisation import organisation
-from scripts.local_stack import PROJECT
+from devstack.stack import PROJECT
 
 MIN_FAQ_ENTRIES = 35
 MIN_EXAMPLES_PER_ENTRY = 12

@@ -1,10 +1,10 @@
-"""The widget settings of a local run (scripts/local_stack.py)."""
+"""The widget settings of a local run (devstack/stack.py)."""
 
 from __future__ import annotations
 
 import logging
 
-from scripts.local_stack import widget_settings
+from devstack.stack import widget_settings
 
 
 def test_without_settings_a_local_run_makes_a_secret_and_says_so(monkeypatch, caplog):

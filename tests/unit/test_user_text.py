@@ -8,7 +8,7 @@ import inspect
 import yaml
 
 from channels.user_text import MAX_MESSAGE_CHARS, clean_user_text, issued_payloads
-from scripts.local_stack import PROJECT
+from devstack.stack import PROJECT
 
 
 def test_a_typed_slash_command_is_plain_text():

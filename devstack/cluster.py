@@ -1,5 +1,6 @@
 """Two Rasa instances over one PostgreSQL tracker store and one Redis lock store, as in
-production (endpoints.prod.yml), on loopback, for the consistency and fault tests.
+production (endpoints.prod.yml), on loopback, for the consistency and fault tests and the
+benchmark's whole-machine runs.
 
 PostgreSQL is the machine's server (a fresh database per run, dropped afterwards); Redis is a
 private `redis-server` on a free port, so a test can stop and restart it.
@@ -23,7 +24,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from scripts.local_stack import (
+from devstack.stack import (
     ORIGINS_ENV,
     PROJECT,
     SECRET_ENV,
