@@ -17,7 +17,8 @@ What it changes from Rasa 3.6's channel (see /shared/rasa-3.6-pitfalls.md):
   `POST /conversations/{id}/tracker/events?output_channel=latest` reach the widget.
 
 Events: client → server `session_request {token?}`, `user_uttered {message}`;
-server → client `session_confirm {session_id, token}`, `history {messages}`,
+server → client `session_confirm {session_id, token, max_chars}` (the message limit the
+widget's text box applies), `history {messages}`,
 `bot_uttered {text, quick_replies, author}`, `handoff_state {state}`, `error {code, message}`.
 """
 
@@ -40,7 +41,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 
 from channels.flow_control import REFUSED, FlowControl, RateLimiter
-from channels.user_text import REFUSALS, clean_user_text, is_too_long
+from channels.user_text import MAX_MESSAGE_CHARS, REFUSALS, clean_user_text, is_too_long
 from channels.widget_assets import assets_blueprint
 from channels.widget_history import (
     STAFF,
@@ -299,7 +300,8 @@ class SecureSocketIOInput(InputChannel):
             self.sessions[sid] = session_id
             await enter_room(sio, sid, session_id)
             token = self.tokens.issue(session_id)
-            await sio.emit("session_confirm", {"session_id": session_id, "token": token}, to=sid)
+            confirm = {"session_id": session_id, "token": token, "max_chars": MAX_MESSAGE_CHARS}
+            await sio.emit("session_confirm", confirm, to=sid)
             tracker = await self._tracker(session_id, full=True)
             await sio.emit("history", {"messages": history(tracker)}, to=sid)
             await sio.emit("handoff_state", {"state": tracker_handoff_state(tracker)}, to=sid)

@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from channels.user_text import MAX_MESSAGE_CHARS
 from devstack.stack import Stack
 from tests.browser import (
     bot_messages,
@@ -39,6 +40,13 @@ def test_a_faq_question_gets_its_answer(page: Page, stack: Stack):
     expect(log(page)).to_contain_text("Source :")
     expect(bot_messages(page).filter(has_text="réfractaire").first).to_be_visible()
     expect(page.locator(".typing")).to_be_hidden()
+
+
+def test_the_text_box_takes_the_servers_message_limit(page: Page, stack: Stack):
+    open_widget(page, stack.demo_page)
+    expect(bot_messages(page).first).to_contain_text("Bonjour")  # connected
+    box = page.get_by_role("textbox", name="Votre message")
+    expect(box).to_have_attribute("maxlength", str(MAX_MESSAGE_CHARS))
 
 
 def test_a_quick_reply_button_is_clicked(page: Page, stack: Stack):

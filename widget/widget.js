@@ -195,7 +195,6 @@
     const input = el("textarea", {
       id: "aw-input",
       rows: "2",
-      maxlength: "2000",
       placeholder: TEXT.placeholder,
       autocomplete: "off",
     });
@@ -340,6 +339,8 @@
       });
       socket.on("session_confirm", (data) => {
         if (local && data && data.token) local.setItem(tokenKey, data.token);
+        // The server's one message limit (channels/user_text.py), never a copy of it here.
+        if (data && Number.isInteger(data.max_chars)) input.maxLength = data.max_chars;
         showAlert("");
       });
       // After a (re)connection: session_confirm, history, then handoff_state.
