@@ -7,20 +7,11 @@ than a WhatsApp list holds); a reply "1", "2"… is mapped back to the button's 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import yaml
+from channels.replies import replies
 
-REPLIES_FILE = Path(__file__).with_name("replies.yml")
 CHOICE = re.compile(r"\s*(\d{1,2})\s*[.)]?\s*")
-
-
-@lru_cache(maxsize=1)
-def replies() -> dict[str, str]:
-    """The channels' own French wording (channels/replies.yml)."""
-    return yaml.safe_load(REPLIES_FILE.read_text(encoding="utf-8"))
 
 
 def split_text(text: str, limit: int) -> list[str]:

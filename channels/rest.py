@@ -36,6 +36,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.replies import replies
 from channels.user_text import REFUSALS, clean_user_text, is_too_long
 from contracts.conversation import MAX_CONVERSATION_ID_CHARS, is_conversation_id
 
@@ -44,10 +45,7 @@ logger = logging.getLogger(__name__)
 
 ERRORS = {
     **REFUSALS,
-    "sender": (
-        "Identifiant de conversation (« sender ») manquant ou invalide : 1 à "
-        f"{MAX_CONVERSATION_ID_CHARS} lettres sans accent, chiffres, « - » ou « _ »."
-    ),
+    "sender": replies()["rest_errors"]["sender"].format(max_id_chars=MAX_CONVERSATION_ID_CHARS),
 }
 STATUS = {"malformed": 400, "sender": 400, "empty": 400, "too_long": 413, "server": 503}
 

@@ -41,6 +41,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 
 from channels.flow_control import REFUSED, FlowControl, RateLimiter
+from channels.replies import replies
 from channels.user_text import MAX_MESSAGE_CHARS, REFUSALS, clean_user_text, is_too_long
 from channels.widget_assets import assets_blueprint
 from channels.widget_history import (
@@ -66,14 +67,8 @@ Payload.max_decode_packets = 1024
 # How long an address's count of new sessions takes to refill (Limits.new_sessions_per_address).
 NEW_SESSIONS_WINDOW_S = 600
 
-ERRORS = {
-    "no_session": "La conversation n'est pas encore prête. Réessayez dans un instant.",
-    "too_many_sessions": (
-        "Trop de nouvelles conversations ont été ouvertes depuis votre connexion. Réessayez "
-        "dans quelques minutes. En cas d'urgence, appelez le 15 ou le 112."
-    ),
-    **REFUSALS,  # malformed, too_long, empty, rate_limited, server: the same on every channel
-}
+# malformed, too_long, empty, rate_limited, server: the same on every channel
+ERRORS = {**replies()["widget_errors"], **REFUSALS}
 
 
 def shared_client_manager() -> AsyncRedisManager | None:

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import yaml
 
+from channels.replies import replies
+
 PROJECT = Path(__file__).resolve().parent.parent
 # Longest message accepted, in characters (counted after NFC normalisation, with control
 # characters and outer spaces removed).
@@ -29,22 +31,9 @@ LONE_SURROGATES = re.compile("[\ud800-\udfff]")
 LEADING_SLASHES = re.compile(r"^[\s/]+")
 
 # French answers to a message that cannot be used, shared by the channels: the REST error
-# body, the widget's `error` event, the WhatsApp reply.
+# body, the widget's `error` event, the WhatsApp reply (channels/replies.yml).
 REFUSALS = {
-    "malformed": "Ce message n'a pas pu être lu. Écrivez votre question en texte.",
-    "too_long": (
-        f"Votre message est trop long ({MAX_MESSAGE_CHARS} caractères au maximum). "
-        "Raccourcissez-le, puis envoyez-le de nouveau."
-    ),
-    "empty": "Votre message est vide.",
-    "rate_limited": (
-        "Vous envoyez beaucoup de messages à la suite : celui-ci n'a pas été lu. Attendez "
-        "quelques secondes, puis écrivez de nouveau. En cas d'urgence, appelez le 15 ou le 112."
-    ),
-    "server": (
-        "Une erreur est survenue : votre message n'a pas pu être traité. Réessayez dans un "
-        "instant. En cas d'urgence, appelez le 15 ou le 112."
-    ),
+    code: text.format(max_chars=MAX_MESSAGE_CHARS) for code, text in replies()["refusals"].items()
 }
 
 

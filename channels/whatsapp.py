@@ -32,9 +32,10 @@ from sanic.response import HTTPResponse
 from channels import contacts
 from channels.contacts import ContactBook
 from channels.flow_control import FlowControl, RateLimiter
-from channels.formatting import chosen_payload, replies
+from channels.formatting import chosen_payload
 from channels.outbound import PseudonymousOutput
 from channels.pseudonyms import SECRET_ENV, pseudonym, secret_from_env
+from channels.replies import replies
 from channels.user_text import REFUSALS, clean_user_text, is_too_long
 
 logger = logging.getLogger(__name__)

@@ -26,8 +26,8 @@ import websockets
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from channels.formatting import replies
 from channels.meta_whatsapp import parse_messages
+from channels.replies import replies
 from channels.rest import STATUS, RestInput, read_request
 from channels.socketio import ERRORS as WIDGET_ERRORS
 from channels.twilio_whatsapp import EMPTY_TWIML, parse_form, parse_message
