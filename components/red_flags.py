@@ -13,10 +13,10 @@ transcript's parse data (`red_flag`: category, pattern or evidence, and why):
    the whole message, or over one of its sentences so that an alarm at the end of a long
    message counts) must reach a threshold chosen on the tuning set, AND the message must
    contain an alarm word of that kind (a symptom, a means, an intent: `evidence` in the
-   file), not in an idiom; for an alarm, not negated (« je n'ai plus d'appétit » still asks
-   about a symptom); for an emergency, neither past nor in a general question. A classifier
-   emergency without evidence is not believed: « merci », « il fait 35 degrés » or a book
-   title never get the SAMU's number.
+   file), neither negated nor in an idiom; for an emergency, neither past nor in a general
+   question; for a clinical question, not in an account of a past event that asks nothing.
+   A classifier emergency without evidence is not believed: « merci », « il fait 35 degrés »
+   or a book title never get the SAMU's number.
    Suicidal statements are often wordless hints (« j'ai pris mes dispositions »): a
    self-harm probability above `without_evidence` is believed on its own, unless the
    message holds a negated alarm word (« je n'ai jamais eu d'idées suicidaires »).
@@ -176,19 +176,20 @@ class RedFlagRules:
 
     def evidence_for(self, intent: str, text: str, whole: str | None = None) -> str | None:
         """The id of the first alarm word of `intent`'s kind in `text` (one sentence of the
-        message `whole`, or all of it), or None. Never in an idiom; for an emergency or
-        self-harm, not negated; for an emergency, neither in a message about a past event
-        that is over nor in a general question."""
+        message `whole`, or all of it), or None. Never negated nor in an idiom; for an
+        emergency, neither in a message about a past event that is over nor in a general
+        question; for a clinical question, not in an account of a past event that is over
+        and asks nothing."""
         normalised = self.read(text)
-        if intent == "emergency":
-            message = self.read(whole) if whole is not None else normalised
-            if self.is_past_event(message) or self.is_general_question(message):
-                return None
-        # « je n'ai plus d'appétit » negates a word and still asks about a symptom: only
-        # an alarm is undone by a negation.
-        negatable = intent in URGENT_INTENTS
+        message = self.read(whole) if whole is not None else normalised
+        if intent == "emergency" and (
+            self.is_past_event(message) or self.is_general_question(message)
+        ):
+            return None
+        if intent == "clinical_question" and self.is_past_event(message) and "?" not in text:
+            return None  # « j'ai eu une phlébite en 2016, soignée : tout va bien » asks nothing
         for pattern in self.evidence.get(intent, ()):
-            if self._applies(pattern, normalised, negatable=negatable):
+            if self._applies(pattern, normalised, negatable=True):
                 return pattern.id
         return None
 

@@ -42,6 +42,9 @@ def test_normalise_removes_accents_punctuation_and_expands_sms(rules):
         "elle convulse",
         "que faire en cas de fièvre sous chimio ?",
         "pas de fièvre mais je n'arrive plus à respirer",
+        # Timing of a treatment is not a past event: fever a week after chemo is the alarm.
+        "chimio la semaine dernière et là j'ai 38,5 de fièvre",
+        "ça me serre dans la poitrine et j'ai du mal à respirer",
     ],
 )
 def test_emergencies_are_flagged(rules, text):
