@@ -140,9 +140,10 @@ shell: $(MODEL) ## Rasa's own terminal chat (starts the action server too)
 # --- quality ----------------------------------------------------------------
 
 .PHONY: lint
-lint: $(VENV)/.installed ## Static checks (ruff)
+lint: $(VENV)/.installed ## Static checks (ruff, mypy on the packages listed in pyproject.toml)
 	$(BIN)/ruff check actions bench channels components console contracts devstack evaluation policies scripts stores tests
 	$(BIN)/ruff format --check actions bench channels components console contracts devstack evaluation policies scripts stores tests
+	$(BIN)/mypy
 
 .PHONY: format
 format: $(VENV)/.installed ## Format the Python code

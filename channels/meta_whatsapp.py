@@ -183,18 +183,18 @@ class MetaWhatsAppInput(WhatsAppInput):
         return {"META_GRAPH_API_BASE": "https://graph.facebook.com/v21.0"}
 
     def output(self) -> MetaWhatsAppOutput:
-        return MetaWhatsAppOutput(self.settings, self.book)
+        return MetaWhatsAppOutput(self.ready.settings, self.ready.book)
 
     def is_authentic(self, request: Request) -> bool:
         header = request.headers.get("X-Hub-Signature-256", "")
-        return is_signed(self.settings["META_APP_SECRET"], request.body, header)
+        return is_signed(self.ready.settings["META_APP_SECRET"], request.body, header)
 
     def parse(self, request: Request) -> list[Incoming]:
         try:
             body = json.loads(request.body)
         except (ValueError, RecursionError) as error:
             raise MalformedRequest(f"not JSON ({type(error).__name__})") from None
-        return parse_messages(body, self.settings["META_PHONE_NUMBER_ID"])
+        return parse_messages(body, self.ready.settings["META_PHONE_NUMBER_ID"])
 
     def add_routes(self, blueprint: Blueprint) -> None:
         @blueprint.route("/webhook", methods=["GET"])
@@ -203,7 +203,7 @@ class MetaWhatsAppInput(WhatsAppInput):
             if not self.configured:
                 return response.text("not configured", status=503)
             token = request.args.get("hub.verify_token") or ""
-            expected = self.settings["META_VERIFY_TOKEN"]
+            expected = self.ready.settings["META_VERIFY_TOKEN"]
             if request.args.get("hub.mode") == "subscribe" and hmac.compare_digest(
                 token.encode(), expected.encode()
             ):

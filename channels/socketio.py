@@ -37,7 +37,7 @@ from rasa.core.channels.socketio import SocketBlueprint
 from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
-from sanic.response import HTTPResponse
+from sanic.response import BaseHTTPResponse, HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 
 from channels.flow_control import REFUSED, FlowControl, RateLimiter
@@ -248,7 +248,7 @@ class SecureSocketIOInput(InputChannel):
         self.app = app
         app.blueprint(assets_blueprint(self.demo_page))  # /widget/*, /demo
 
-        async def after_api_write(request: Request, written: HTTPResponse) -> None:
+        async def after_api_write(request: Request, written: BaseHTTPResponse) -> None:
             # Staff write into a conversation through Rasa's HTTP API (e.g. a `bot` event or
             # the `handoff` slot): tell the widget who answers now.
             conversation_id = (request.match_info or {}).get("conversation_id")

@@ -151,12 +151,15 @@ class TwilioWhatsAppInput(WhatsAppInput):
         return {"TWILIO_API_BASE": "https://api.twilio.com"}
 
     def output(self) -> TwilioWhatsAppOutput:
-        return TwilioWhatsAppOutput(self.settings, self.book)
+        return TwilioWhatsAppOutput(self.ready.settings, self.ready.book)
 
     def is_authentic(self, request: Request) -> bool:
         params = parse_form(request.body)
         header = request.headers.get("X-Twilio-Signature", "")
-        token, url = self.settings["TWILIO_AUTH_TOKEN"], self.settings["TWILIO_WEBHOOK_URL"]
+        token, url = (
+            self.ready.settings["TWILIO_AUTH_TOKEN"],
+            self.ready.settings["TWILIO_WEBHOOK_URL"],
+        )
         return params is not None and is_signed(token, url, params, header)
 
     def parse(self, request: Request) -> list[Incoming]:

@@ -62,6 +62,15 @@ class Incoming:
     kind: str = "text"  # "text" (typed), "payload" (a button reply), "unsupported" (media…)
 
 
+@dataclass(frozen=True)
+class Provider:
+    """What a configured WhatsApp channel works with."""
+
+    settings: dict[str, str]
+    secret: bytes  # the pseudonyms' key (channels/pseudonyms.py)
+    book: ContactBook
+
+
 def read_env(
     required: tuple[str, ...], optional: dict[str, str]
 ) -> tuple[dict[str, str], list[str]]:
@@ -91,9 +100,8 @@ class WhatsAppInput(InputChannel):
     """Shared plumbing; subclasses verify and parse their provider's webhooks."""
 
     def __init__(self, settings: dict[str, str] | None) -> None:
-        self.settings = settings
-        self.secret = secret_from_env() if settings else None
-        self.book: ContactBook | None = contacts.book() if settings else None
+        secret = secret_from_env()
+        self.provider = Provider(settings, secret, contacts.book()) if settings and secret else None
         self._tasks: set[asyncio.Task] = set()
         self.flow = FlowControl(self.name())
         self.refusal_notices = RateLimiter(1, 1 / REFUSAL_NOTICE_INTERVAL_S)
@@ -125,7 +133,15 @@ class WhatsAppInput(InputChannel):
 
     @property
     def configured(self) -> bool:
-        return self.settings is not None
+        return self.provider is not None
+
+    @property
+    def ready(self) -> Provider:
+        """The provider's settings, key and contact book; the routes answer 503 before
+        anything asks for them on an unconfigured channel."""
+        if self.provider is None:
+            raise RuntimeError(f"{self.name()} is not configured")
+        return self.provider
 
     def output(self) -> PseudonymousOutput:
         raise NotImplementedError
@@ -156,7 +172,7 @@ class WhatsAppInput(InputChannel):
             if not self.configured:
                 return response.json({"status": "not_configured"}, status=503)
             since = contacts.now() - timedelta(hours=24)
-            failures = await asyncio.to_thread(self.book.failures_since, self.name(), since)
+            failures = await asyncio.to_thread(self.ready.book.failures_since, self.name(), since)
             return response.json({"status": "ok", "delivery_failures_24h": failures})
 
         @blueprint.route("/webhook", methods=["POST"])
@@ -191,10 +207,10 @@ class WhatsAppInput(InputChannel):
         """Stores and queues authenticated messages; returns without waiting for Rasa."""
         agent = getattr(request.app.ctx, "agent", None)
         for message in messages:
-            sender = pseudonym(message.number, self.secret)
+            sender = pseudonym(message.number, self.ready.secret)
             # Remember before claiming: if storing fails, the provider's retry is not a dupe.
-            await asyncio.to_thread(self.book.remember, sender, self.name(), message.number)
-            claim = self.book.claim_message
+            await asyncio.to_thread(self.ready.book.remember, sender, self.name(), message.number)
+            claim = self.ready.book.claim_message
             if not await asyncio.to_thread(claim, self.name(), message.message_id):
                 logger.info("%s: duplicate delivery for %s dropped", self.name(), sender)
                 continue

@@ -34,7 +34,7 @@ def bot_messages(
     text: str, buttons: Iterable[dict[str, Any]] | None, author: str = "bot"
 ) -> list[dict[str, Any]]:
     """The widget messages of one bot utterance; buttons go with its last paragraph."""
-    messages = [
+    messages: list[dict[str, Any]] = [
         {"sender": "bot", "text": part, "quick_replies": [], "author": author}
         for part in text_parts(text or "")
     ]

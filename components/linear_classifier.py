@@ -91,6 +91,13 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         self._resource = resource
         self.model = model
 
+    @property
+    def fitted(self) -> dict[str, Any]:
+        """The trained vectorisers and models."""
+        if self.model is None:
+            raise RuntimeError("LinearIntentClassifier is not trained")
+        return self.model
+
     @classmethod
     def create(
         cls,
@@ -131,8 +138,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     def persist(self) -> None:
         """Arrays and vocabularies only (JSON and NumPy, no pickle): loading a model file
         cannot run code, and needs neither skops nor anything it would import."""
-        word, char = self.model["word"], self.model["char"]
-        intents, answers = self.model["intents"], self.model["answers"]
+        word, char = self.fitted["word"], self.fitted["char"]
+        intents, answers = self.fitted["intents"], self.fitted["answers"]
         with self._model_storage.write_to(self._resource) as directory:
             (directory / VOCABULARY_FILE).write_text(
                 json.dumps(
@@ -192,15 +199,15 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     def features(self, texts: list[str]) -> Any:
         normalised = [normalise(text) for text in texts]
         return hstack(
-            [self.model["word"].transform(normalised), self.model["char"].transform(normalised)]
+            [self.fitted["word"].transform(normalised), self.fitted["char"].transform(normalised)]
         ).tocsr()
 
     def process(self, messages: list[Message]) -> list[Message]:
         if self.model is None:
             return messages
         features = self.features([m.get(TEXT) or "" for m in messages])
-        intents = self.model["intents"].predict_proba(features)
-        answers = self.model["answers"].decision_function(features)
+        intents = self.fitted["intents"].predict_proba(features)
+        answers = self.fitted["answers"].decision_function(features)
         for message, intent_row, answer_row in zip(messages, intents, answers, strict=True):
             if message.get(TEXT):
                 self._annotate(message, intent_row, answer_row)
@@ -213,7 +220,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         ranking = sorted(
             (
                 {INTENT_NAME_KEY: name, "confidence": float(p)}
-                for name, p in zip(self.model["intents"].classes_, intent_row, strict=True)
+                for name, p in zip(self.fitted["intents"].classes_, intent_row, strict=True)
             ),
             key=lambda item: -item["confidence"],
         )[:RANKING_LENGTH]
@@ -228,7 +235,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         weights = np.exp(self.config["answer_temperature"] * (scores - scores.max()))
         confidences = weights / weights.sum()
         order = np.argsort(-confidences)[:RANKING_LENGTH]
-        keys = self.model["answers"].classes_
+        keys = self.fitted["answers"].classes_
         ranking = [
             {
                 "id": int(index),
@@ -253,8 +260,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         }
 
     def _sentence_scores(self, parts: list[str]) -> list[dict[str, Any]]:
-        classes = list(self.model["intents"].classes_)
-        rows = self.model["intents"].predict_proba(self.features(parts))
+        classes = list(self.fitted["intents"].classes_)
+        rows = self.fitted["intents"].predict_proba(self.features(parts))
         return [
             {
                 "text": part,

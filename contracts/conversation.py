@@ -10,10 +10,11 @@ refuses anything else.
 from __future__ import annotations
 
 import re
+from typing import TypeGuard
 
 MAX_CONVERSATION_ID_CHARS = 128
 CONVERSATION_ID = re.compile(rf"[A-Za-z0-9_-]{{1,{MAX_CONVERSATION_ID_CHARS}}}")
 
 
-def is_conversation_id(value: object) -> bool:
+def is_conversation_id(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and CONVERSATION_ID.fullmatch(value) is not None

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import Any
+from typing import Any, TypeGuard
 
 HANDOFF_SLOT = "handoff"
 
@@ -61,7 +61,7 @@ HANDED_BACK_RESPONSE = "utter_handed_back"
 WIDGET_BOT, WIDGET_WAITING, WIDGET_HUMAN = "bot", "waiting", "human"
 
 
-def is_handed_off(record: object) -> bool:
+def is_handed_off(record: object) -> TypeGuard[dict[str, Any]]:
     """Whether a person (awaited or present) answers instead of the assistant."""
     return isinstance(record, dict) and bool(record) and record.get("status") != Status.CLOSED
 
@@ -99,7 +99,9 @@ def request(
     """
     open_record = dict(previous) if is_handed_off(previous) else {}
     urgent = reason == Reason.EMERGENCY or bool(open_record.get("urgent"))
-    holder = {key: open_record[key] for key in ("taken_by", "taken_at") if key in open_record}
+    holder: dict[str, Any] = {
+        key: open_record[key] for key in ("taken_by", "taken_at") if key in open_record
+    }
     return {
         "status": open_record.get("status", Status.WAITING.value),
         "reason": (Reason.EMERGENCY if urgent else reason).value,

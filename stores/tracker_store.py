@@ -34,6 +34,8 @@ RETRY_DELAYS_S = (0.5, 1.0, 2.0)
 class StrictSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore that reconnects after a database restart and fails loudly."""
 
+    engine: sa.engine.Engine
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         url = self.engine.url
@@ -55,16 +57,15 @@ class StrictSQLTrackerStore(SQLTrackerStore):
         raise AssertionError("unreachable")
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
-        parent = super()
-        return await self._retrying("read", lambda: parent.retrieve(sender_id))
+        return await self._retrying("read", lambda: SQLTrackerStore.retrieve(self, sender_id))
 
     async def retrieve_full_tracker(self, sender_id: str) -> DialogueStateTracker | None:
-        parent = super()
-        return await self._retrying("read", lambda: parent.retrieve_full_tracker(sender_id))
+        return await self._retrying(
+            "read", lambda: SQLTrackerStore.retrieve_full_tracker(self, sender_id)
+        )
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        parent = super()
-        await self._retrying("write", lambda: parent.save(tracker))
+        await self._retrying("write", lambda: SQLTrackerStore.save(self, tracker))
 
 
 def refuse_memory_fallback() -> None:
