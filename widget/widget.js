@@ -9,6 +9,9 @@
  *
  * Talks to channels/socketio.py over socket.io (client from npm, served by the assistant).
  * Every message is rendered as text (textContent), never as HTML.
+ *
+ * Three parts, wired by init(): buildPage (the DOM), createView (what the patient sees),
+ * createConnection (the socket.io session and the messages waiting for it).
  */
 (function () {
   "use strict";
@@ -120,23 +123,8 @@
     }
   }
 
-  function init(userOptions) {
-    const options = Object.assign({}, scriptOptions(script), userOptions || {});
-    const base = new URL(options.server || location.origin, location.href);
-    const basePath = base.pathname.replace(/\/$/, "");
-    const assets = base.origin + basePath + "/widget/";
-    const primary = luminance(options.primaryColor) !== null ? options.primaryColor : "#1d4ed8";
-    const tokenKey = "assistant-widget:" + base.origin + basePath + ":token";
-    const openKey = tokenKey.replace(/token$/, "open");
-    const local = storage("localStorage");
-    const session = storage("sessionStorage");
-
-    let socket = null;
-    let ready = false;
-    let state = null;
-    let replyTimer = null;
-
-    // --- the DOM, inside a shadow root so the host page's CSS cannot break it ---
+  // --- the page: the DOM, inside a shadow root so the host page's CSS cannot break it ---
+  function buildPage(options, primary, assets) {
     const host = el("div", { id: "assistant-widget", lang: "fr" }); // read in French on any page
     host.style.setProperty("--aw-primary", primary);
     host.style.setProperty("--aw-on-primary", textColorOn(primary));
@@ -146,25 +134,40 @@
     stylesheet.addEventListener("load", () => (host.style.display = ""));
     stylesheet.addEventListener("error", () => (host.style.display = ""));
 
-    const launcher = el("button", {
-      type: "button",
-      className: "launcher",
-      "aria-expanded": "false",
-      "aria-controls": "aw-panel",
-      textContent: TEXT.launcher,
-    });
-    const closeButton = el("button", {
-      type: "button",
-      className: "icon-button",
-      "aria-label": TEXT.close,
-      title: TEXT.close,
-      textContent: "×",
-    });
-    const restartButton = el("button", {
-      type: "button",
-      className: "text-button",
-      textContent: TEXT.restart,
-    });
+    const ui = {
+      host,
+      root,
+      launcher: el("button", {
+        type: "button",
+        className: "launcher",
+        "aria-expanded": "false",
+        "aria-controls": "aw-panel",
+        textContent: TEXT.launcher,
+      }),
+      closeButton: el("button", {
+        type: "button",
+        className: "icon-button",
+        "aria-label": TEXT.close,
+        title: TEXT.close,
+        textContent: "×",
+      }),
+      restartButton: el("button", { type: "button", className: "text-button", textContent: TEXT.restart }),
+      status: el("p", { className: "status", role: "status" }),
+      log: el("div", {
+        className: "log",
+        role: "log",
+        "aria-live": "polite",
+        "aria-label": TEXT.log,
+        tabindex: "0",
+      }),
+      typing: el("div", { className: "typing", hidden: true }, [
+        el("span", { className: "dots", "aria-hidden": "true" }, [el("i"), el("i"), el("i")]),
+        el("span", { className: "typing-text", textContent: TEXT.typing }),
+      ]),
+      humanButton: el("button", { type: "button", className: "human-button", textContent: TEXT.human }),
+      input: el("textarea", { id: "aw-input", rows: "2", placeholder: TEXT.placeholder, autocomplete: "off" }),
+      alert: el("p", { className: "alert", role: "alert" }),
+    };
     const emergency = el("nav", { className: "emergency", "aria-label": TEXT.emergencyTitle }, [
       el("span", { className: "emergency-title", textContent: TEXT.emergencyTitle + " : " }),
       el(
@@ -175,58 +178,40 @@
         ),
       ),
     ]);
-    const status = el("p", { className: "status", role: "status" });
-    const log = el("div", {
-      className: "log",
-      role: "log",
-      "aria-live": "polite",
-      "aria-label": TEXT.log,
-      tabindex: "0",
-    });
-    const typing = el("div", { className: "typing", hidden: true }, [
-      el("span", { className: "dots", "aria-hidden": "true" }, [el("i"), el("i"), el("i")]),
-      el("span", { className: "typing-text", textContent: TEXT.typing }),
-    ]);
-    const humanButton = el("button", {
-      type: "button",
-      className: "human-button",
-      textContent: TEXT.human,
-    });
-    const input = el("textarea", {
-      id: "aw-input",
-      rows: "2",
-      placeholder: TEXT.placeholder,
-      autocomplete: "off",
-    });
-    const form = el("form", { className: "composer" }, [
+    ui.form = el("form", { className: "composer" }, [
       el("label", { className: "sr-only", for: "aw-input", textContent: TEXT.inputLabel }),
-      input,
+      ui.input,
       el("button", { type: "submit", className: "send-button", textContent: TEXT.send }),
     ]);
-    const alert = el("p", { className: "alert", role: "alert" });
-    const panel = el("section", { id: "aw-panel", className: "panel", "aria-labelledby": "aw-title", hidden: true }, [
+    ui.panel = el("section", { id: "aw-panel", className: "panel", "aria-labelledby": "aw-title", hidden: true }, [
       el("header", {}, [
         el("div", { className: "heading" }, [
           el("h2", { id: "aw-title", textContent: options.title || TEXT.title }),
-          closeButton,
+          ui.closeButton,
         ]),
         el("p", { className: "disclaimer", textContent: TEXT.disclaimer }),
       ]),
       emergency,
-      status,
-      log,
-      typing,
-      alert,
-      el("div", { className: "actions" }, [humanButton]),
-      form,
-      el("div", { className: "footer" }, [restartButton]),
+      ui.status,
+      ui.log,
+      ui.typing,
+      ui.alert,
+      el("div", { className: "actions" }, [ui.humanButton]),
+      ui.form,
+      el("div", { className: "footer" }, [ui.restartButton]),
     ]);
-    root.append(stylesheet, panel, launcher);
+    root.append(stylesheet, ui.panel, ui.launcher);
     document.body.append(host);
+    return ui;
+  }
 
-    // --- rendering ---
+  // --- rendering: what the patient sees; `choose(payload, title)` answers a button ---
+  function createView(ui, options, choose) {
+    let state = null;
+    let replyTimer = null;
+
     function scrollToEnd() {
-      log.scrollTop = log.scrollHeight;
+      ui.log.scrollTop = ui.log.scrollHeight;
     }
 
     function addMessage(message) {
@@ -235,19 +220,19 @@
       if (sender === "staff") bubble.append(el("span", { className: "author", textContent: TEXT.staff + " : " }));
       else bubble.append(el("span", { className: "sr-only", textContent: sender === "user" ? TEXT.you : TEXT.bot }));
       bubble.append(el("span", { className: "text", textContent: String(message.text || "") }));
-      log.append(bubble);
+      ui.log.append(bubble);
       scrollToEnd();
     }
 
     function addNote(text) {
-      log.append(el("p", { className: "note", textContent: text }));
+      ui.log.append(el("p", { className: "note", textContent: text }));
       scrollToEnd();
     }
 
     function clearReplies() {
-      const hadFocus = root.activeElement && root.activeElement.closest(".replies");
-      for (const group of log.querySelectorAll(".replies")) group.remove();
-      if (hadFocus) input.focus();
+      const hadFocus = ui.root.activeElement && ui.root.activeElement.closest(".replies");
+      for (const group of ui.log.querySelectorAll(".replies")) group.remove();
+      if (hadFocus) ui.input.focus();
     }
 
     function addReplies(replies) {
@@ -255,62 +240,60 @@
       const group = el("div", { className: "replies", role: "group", "aria-label": TEXT.replies });
       for (const reply of replies) {
         const button = el("button", { type: "button", textContent: String(reply.title || "") });
-        button.addEventListener("click", () => send(String(reply.payload || ""), String(reply.title || "")));
+        button.addEventListener("click", () => choose(String(reply.payload || ""), String(reply.title || "")));
         group.append(button);
       }
-      log.append(group);
+      ui.log.append(group);
       scrollToEnd();
     }
 
+    function showAlert(text) {
+      ui.alert.textContent = text || "";
+    }
+
     function showTyping(on) {
-      typing.hidden = !on;
+      ui.typing.hidden = !on;
       clearTimeout(replyTimer);
       if (on) {
         replyTimer = setTimeout(() => {
-          typing.hidden = true;
+          ui.typing.hidden = true;
           showAlert(TEXT.noReply);
         }, REPLY_TIMEOUT_MS);
       }
     }
 
-    function showAlert(text) {
-      alert.textContent = text || "";
+    function showStatus(text) {
+      ui.status.textContent = text;
     }
 
     function showState(next) {
       if (!["bot", "waiting", "human"].includes(next)) next = "bot";
       const previous = state;
       state = next;
-      status.textContent = TEXT.state[next] || "";
-      panel.dataset.handoff = next;
-      humanButton.hidden = next !== "bot";
+      showStatus(TEXT.state[next] || "");
+      ui.panel.dataset.handoff = next;
+      ui.humanButton.hidden = next !== "bot";
       if (previous !== null && previous !== next) addNote(TEXT.transition[next]);
     }
 
-    // --- the conversation ---
-    // Messages written before the session is ready (history shown) wait for it.
-    const pending = [];
-
-    function send(text, shown) {
+    function showUserMessage(text) {
       showAlert("");
       clearReplies();
-      addMessage({ sender: "user", text: shown || text });
+      addMessage({ sender: "user", text });
       showTyping(true);
-      if (ready) socket.emit("user_uttered", { message: text });
-      else pending.push({ text, shown });
     }
 
-    function flushPending() {
-      for (const message of pending.splice(0)) {
-        clearReplies();
-        addMessage({ sender: "user", text: message.shown || message.text });
-        socket.emit("user_uttered", { message: message.text });
-        showTyping(true);
+    function showBotMessage(message) {
+      addMessage(message);
+      addReplies(message.quick_replies);
+      if (ui.panel.hidden) {
+        ui.launcher.classList.add("unread");
+        ui.launcher.textContent = TEXT.launcherUnread;
       }
     }
 
     function renderHistory(messages) {
-      log.replaceChildren();
+      ui.log.replaceChildren();
       state = null;
       for (const message of messages) addMessage(message);
       const last = messages[messages.length - 1];
@@ -322,44 +305,61 @@
       }
     }
 
+    return { showAlert, showTyping, showStatus, showState, showUserMessage, showBotMessage, renderHistory };
+  }
+
+  // --- the connection: one socket.io session, resumed with its token ---
+  function createConnection(where, view, ui) {
+    let socket = null;
+    let ready = false;
+    // Messages written before the session is ready (history shown) wait for it.
+    const pending = [];
+
+    function send(text, shown) {
+      view.showUserMessage(shown || text);
+      if (ready) socket.emit("user_uttered", { message: text });
+      else pending.push({ text, shown });
+    }
+
+    // The history has just replaced the log: show the waiting messages again, then send them.
+    function flushPending() {
+      for (const message of pending.splice(0)) {
+        view.showUserMessage(message.shown || message.text);
+        socket.emit("user_uttered", { message: message.text });
+      }
+    }
+
     async function connect() {
       if (socket) return;
-      status.textContent = TEXT.connecting;
+      view.showStatus(TEXT.connecting);
       let io;
       try {
-        ({ io } = await import(assets + "socket.io.esm.min.js"));
+        ({ io } = await import(where.assets + "socket.io.esm.min.js"));
       } catch (_) {
-        status.textContent = TEXT.unavailable;
+        view.showStatus(TEXT.unavailable);
         return;
       }
-      socket = io(base.origin, { path: basePath + "/socket.io", withCredentials: false });
+      socket = io(where.origin, { path: where.basePath + "/socket.io", withCredentials: false });
       socket.on("connect", () => {
-        const token = local && local.getItem(tokenKey);
+        const token = where.local && where.local.getItem(where.tokenKey);
         socket.emit("session_request", token ? { token } : {});
       });
       socket.on("session_confirm", (data) => {
-        if (local && data && data.token) local.setItem(tokenKey, data.token);
+        if (where.local && data && data.token) where.local.setItem(where.tokenKey, data.token);
         // The server's one message limit (channels/user_text.py), never a copy of it here.
-        if (data && Number.isInteger(data.max_chars)) input.maxLength = data.max_chars;
-        showAlert("");
+        if (data && Number.isInteger(data.max_chars)) ui.input.maxLength = data.max_chars;
+        view.showAlert("");
       });
       // After a (re)connection: session_confirm, history, then handoff_state.
       let resumed = false;
       socket.on("history", (data) => {
-        renderHistory((data && data.messages) || []);
+        view.renderHistory((data && data.messages) || []);
         resumed = true;
       });
-      socket.on("bot_uttered", (message) => {
-        addMessage(message);
-        addReplies(message.quick_replies);
-        if (panel.hidden) {
-          launcher.classList.add("unread");
-          launcher.textContent = TEXT.launcherUnread;
-        }
-      });
+      socket.on("bot_uttered", (message) => view.showBotMessage(message));
       socket.on("handoff_state", (data) => {
-        showTyping(false); // also marks the end of a turn
-        showState(data && data.state);
+        view.showTyping(false); // also marks the end of a turn
+        view.showState(data && data.state);
         if (resumed) {
           // Only now: a message sent earlier would be wiped from view by the history.
           resumed = false;
@@ -368,75 +368,96 @@
         }
       });
       socket.on("error", (data) => {
-        showTyping(false);
-        showAlert((data && data.message) || TEXT.unavailable);
+        view.showTyping(false);
+        view.showAlert((data && data.message) || TEXT.unavailable);
       });
       socket.on("disconnect", (reason) => {
         ready = false;
-        showTyping(false);
-        status.textContent = TEXT.reconnecting;
+        view.showTyping(false);
+        view.showStatus(TEXT.reconnecting);
         if (reason === "io server disconnect") socket.connect(); // not retried by itself
       });
       socket.on("connect_error", () => {
         ready = false;
-        status.textContent = TEXT.unavailable;
+        view.showStatus(TEXT.unavailable);
       });
     }
 
     function restart() {
-      if (!window.confirm(TEXT.restartConfirm)) return;
-      if (local) local.removeItem(tokenKey);
+      if (where.local) where.local.removeItem(where.tokenKey);
       ready = false;
       if (socket && socket.connected) socket.emit("session_request", {});
-      input.focus();
     }
+
+    return { send, connect, restart };
+  }
+
+  function init(userOptions) {
+    const options = Object.assign({}, scriptOptions(script), userOptions || {});
+    const base = new URL(options.server || location.origin, location.href);
+    const basePath = base.pathname.replace(/\/$/, "");
+    const assets = base.origin + basePath + "/widget/";
+    const primary = luminance(options.primaryColor) !== null ? options.primaryColor : "#1d4ed8";
+    const tokenKey = "assistant-widget:" + base.origin + basePath + ":token";
+    const openKey = tokenKey.replace(/token$/, "open");
+    const local = storage("localStorage");
+    const session = storage("sessionStorage");
+
+    const ui = buildPage(options, primary, assets);
+    const view = createView(ui, options, (payload, title) => connection.send(payload, title));
+    const where = { origin: base.origin, basePath, assets, tokenKey, local };
+    const connection = createConnection(where, view, ui);
 
     // --- opening, closing, keyboard ---
     function open(focus = true) {
-      panel.hidden = false;
-      launcher.setAttribute("aria-expanded", "true");
-      launcher.classList.remove("unread");
-      launcher.textContent = TEXT.launcher;
+      ui.panel.hidden = false;
+      ui.launcher.setAttribute("aria-expanded", "true");
+      ui.launcher.classList.remove("unread");
+      ui.launcher.textContent = TEXT.launcher;
       if (session) session.setItem(openKey, "1");
-      connect();
-      if (focus) input.focus();
+      connection.connect();
+      if (focus) ui.input.focus();
     }
 
     function close() {
-      panel.hidden = true;
-      launcher.setAttribute("aria-expanded", "false");
+      ui.panel.hidden = true;
+      ui.launcher.setAttribute("aria-expanded", "false");
       if (session) session.removeItem(openKey);
-      launcher.focus();
+      ui.launcher.focus();
     }
 
-    launcher.addEventListener("click", () => (panel.hidden ? open(true) : close()));
-    closeButton.addEventListener("click", close);
-    restartButton.addEventListener("click", restart);
-    humanButton.addEventListener("click", () => send(HUMAN_PAYLOAD, TEXT.human));
-    panel.addEventListener("keydown", (event) => {
+    ui.launcher.addEventListener("click", () => (ui.panel.hidden ? open(true) : close()));
+    ui.closeButton.addEventListener("click", close);
+    ui.restartButton.addEventListener("click", () => {
+      if (!window.confirm(TEXT.restartConfirm)) return;
+      connection.restart();
+      ui.input.focus();
+    });
+    ui.humanButton.addEventListener("click", () => connection.send(HUMAN_PAYLOAD, TEXT.human));
+    ui.panel.addEventListener("keydown", (event) => {
       if (event.key === "Escape") close();
     });
-    input.addEventListener("keydown", (event) => {
+    ui.input.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
-        form.requestSubmit();
+        ui.form.requestSubmit();
       }
     });
-    form.addEventListener("submit", (event) => {
+    ui.form.addEventListener("submit", (event) => {
       event.preventDefault();
-      const text = input.value.trim();
+      const text = ui.input.value.trim();
       if (text) {
-        send(text);
-        input.value = "";
+        connection.send(text);
+        ui.input.value = "";
       }
-      input.focus();
+      ui.input.focus();
     });
 
     // After a reload: open again if it was open (without taking the focus from the page).
     if (session && session.getItem(openKey)) open(false);
-    else if (local && local.getItem(tokenKey)) connect(); // an ongoing conversation: get replies
+    else if (local && local.getItem(tokenKey)) connection.connect(); // an ongoing conversation: get replies
 
-    return { open, close, element: host };
+    return { open, close, element: ui.host };
   }
 
   window.AssistantWidget = { init };
