@@ -141,14 +141,14 @@ shell: $(MODEL) ## Rasa's own terminal chat (starts the action server too)
 
 .PHONY: lint
 lint: $(VENV)/.installed ## Static checks (ruff, mypy on the packages listed in pyproject.toml)
-	$(BIN)/ruff check actions bench channels components console contracts devstack evaluation policies scripts stores tests
-	$(BIN)/ruff format --check actions bench channels components console contracts devstack evaluation policies scripts stores tests
+	$(BIN)/ruff check actions bench channels components console contracts devstack evaluation organisation policies scripts stores tests
+	$(BIN)/ruff format --check actions bench channels components console contracts devstack evaluation organisation policies scripts stores tests
 	$(BIN)/mypy
 
 .PHONY: format
 format: $(VENV)/.installed ## Format the Python code
-	$(BIN)/ruff format actions bench channels components console contracts devstack evaluation policies scripts stores tests
-	$(BIN)/ruff check --fix actions bench channels components console contracts devstack evaluation policies scripts stores tests
+	$(BIN)/ruff format actions bench channels components console contracts devstack evaluation organisation policies scripts stores tests
+	$(BIN)/ruff check --fix actions bench channels components console contracts devstack evaluation organisation policies scripts stores tests
 
 .PHONY: test-unit
 test-unit: lint $(VENV)/.installed services ## Fast checks first: lint and the unit tests (no trained model, no server; under a minute)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import time
 
-from channels import contacts
 from channels.pseudonyms import PREFIX as WHATSAPP_PREFIX
+from channels.whatsapp import contacts
 from console import index, tracker
 from console.models import Claim, Review
 

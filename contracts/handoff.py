@@ -1,7 +1,7 @@
 """The handoff contract: who answers a conversation, and what staff need to know.
 
 One definition, read by every side: the policy that records and enforces it inside Rasa
-(policies/handed_off.py), the widget channel (channels/widget_history.py) and the staff
+(policies/handed_off.py), the widget channel (channels/widget/history.py) and the staff
 console (console/). No Rasa import, so the console can use it without loading Rasa.
 
 The state is the slot `handoff` of the conversation, a record (dict) or null:

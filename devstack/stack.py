@@ -48,7 +48,7 @@ class Stack:
     rasa_url: str
     action_url: str
     api_token: str | None = None
-    # The website widget's settings (channels/socketio.py) this Rasa server runs with.
+    # The website widget's settings (channels/widget/socketio.py) this Rasa server runs with.
     widget_secret: str = ""
     allowed_origins: tuple[str, ...] = ()
 

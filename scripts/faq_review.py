@@ -35,8 +35,8 @@ from pathlib import Path
 
 import yaml
 
-from components.organisation import DEFAULT_FILE as ORGANISATION_FILE
-from components.organisation import load_organisation
+from organisation.settings import DEFAULT_FILE as ORGANISATION_FILE
+from organisation.settings import load_organisation
 
 PROJECT = Path(__file__).resolve().parent.parent
 SOURCES_FILE = PROJECT / "data" / "sources.yml"

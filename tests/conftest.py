@@ -69,7 +69,7 @@ def embed_port() -> int:
 def stack(stack_dir: Path, embed_port: int) -> Stack:
     """A real Rasa server and action server on loopback, with their own SQLite tracker store.
 
-    Its website widget channel (channels/socketio.py) accepts the Origins of the server's own
+    Its website widget channel (channels/widget/socketio.py) accepts the Origins of the server's own
     demo page and of the page on `embed_port`, with a session secret made for this run.
     """
     require_model()

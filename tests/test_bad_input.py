@@ -26,11 +26,8 @@ import websockets
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from channels.meta_whatsapp import parse_messages
 from channels.replies import replies
 from channels.rest import STATUS, RestInput, read_request
-from channels.socketio import ERRORS as WIDGET_ERRORS
-from channels.twilio_whatsapp import EMPTY_TWIML, parse_form, parse_message
 from channels.user_text import (
     CONTROL_CHARACTERS,
     LONE_SURROGATES,
@@ -40,7 +37,10 @@ from channels.user_text import (
     is_too_long,
     issued_payloads,
 )
-from channels.whatsapp import MalformedRequest
+from channels.whatsapp.base import MalformedRequest
+from channels.whatsapp.meta import parse_messages
+from channels.whatsapp.twilio import EMPTY_TWIML, parse_form, parse_message
+from channels.widget.socketio import ERRORS as WIDGET_ERRORS
 from contracts.conversation import is_conversation_id
 from devstack.stack import REQUEST_MAX_SIZE, Stack
 from tests.fake_provider import META_PHONE_ID

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from components.organisation import organisation
+from organisation.settings import organisation
 from tests.chat import say, texts, turn
 
 
@@ -26,7 +26,7 @@ def test_greeting_gives_the_disclaimer_and_the_topics(stack, sender):
     replies = say(stack, sender, "Bonjour")
     assert "15" in replies[0]["text"] and "112" in replies[0]["text"]
     assert "pas un médecin" in replies[0]["text"]
-    assert organisation().name in replies[0]["text"]  # filled by components/organisation_nlg.py
+    assert organisation().name in replies[0]["text"]  # filled by organisation/nlg.py
     assert len(replies[-1]["buttons"]) == 5
 
 

@@ -1,4 +1,4 @@
-"""The website widget's socket.io channel (channels/socketio.py) on a real running assistant.
+"""The website widget's socket.io channel (channels/widget/socketio.py) on a real running assistant.
 
 Covers the pitfalls of Rasa 3.6's own channel: replies lost with python-socketio >= 5.10
 (enter_room not awaited), session ids chosen by the client, no Origin check, no size limit.
@@ -14,9 +14,9 @@ import pytest
 import socketio
 import websockets
 
-from channels.socketio import ERRORS, MAX_PACKET_BYTES, enter_room
 from channels.user_text import MAX_MESSAGE_CHARS
-from channels.widget_session import SESSION_ID, SessionTokens
+from channels.widget.session import SESSION_ID, SessionTokens
+from channels.widget.socketio import ERRORS, MAX_PACKET_BYTES, enter_room
 from devstack.stack import Stack
 from tests.widget_client import RawSocket, WidgetClient, post_events
 

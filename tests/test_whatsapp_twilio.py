@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from channels.twilio_whatsapp import EMPTY_TWIML, parse_form, signature
+from channels.whatsapp.twilio import EMPTY_TWIML, parse_form, signature
 from tests.fake_provider import TWILIO_TOKEN
 from tests.whatsapp_support import (
     TWILIO_FROM,

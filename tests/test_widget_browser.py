@@ -1,6 +1,6 @@
 """The website widget in a real browser: Debian's chromium, driven by Playwright.
 
-The demo page is served by the test stack's Rasa server (channels/widget_assets.py), exactly as
+The demo page is served by the test stack's Rasa server (channels/widget/assets.py), exactly as
 `make run` serves it; a second page on another port embeds the widget as a third-party site.
 """
 

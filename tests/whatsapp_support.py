@@ -13,9 +13,9 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from channels.contacts import ContactBook
 from channels.pseudonyms import pseudonym
-from channels.twilio_whatsapp import parse_form, signature
+from channels.whatsapp.contacts import ContactBook
+from channels.whatsapp.twilio import parse_form, signature
 from devstack.stack import Stack
 from tests.fake_provider import META_PHONE_ID, META_TOKEN, TWILIO_SID, TWILIO_TOKEN, FakeProvider
 

@@ -1,4 +1,4 @@
-"""Socket.io clients of the website widget's channel (channels/socketio.py), for the tests.
+"""Socket.io clients of the website widget's channel (channels/widget/socketio.py), for the tests.
 
 `WidgetClient` is python-socketio's own AsyncClient. It uses the long-polling transport: its
 websocket transport needs aiohttp >= 3.10 (aiohttp.ClientWSTimeout), and Rasa 3.6 pins 3.9.

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
 
-from channels import contacts
+from channels.whatsapp import contacts
 from console import index, retention, tracker
 from console.models import AuditEntry, Conversation, HandoffStatus, Question, Review, Status
 from tests.console_support import (

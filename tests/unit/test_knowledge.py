@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from actions.faq_catalogue import faq_entries
-from components.organisation import organisation
 from devstack.stack import PROJECT
+from organisation.settings import organisation
 
 MIN_FAQ_ENTRIES = 35
 MIN_EXAMPLES_PER_ENTRY = 12

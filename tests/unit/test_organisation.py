@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from components.organisation import DEFAULT_FILE, load_organisation
+from organisation.settings import DEFAULT_FILE, load_organisation
 
 
 def test_the_shipped_file_loads():
@@ -68,7 +68,7 @@ def test_button_payloads_are_sent_as_written_without_an_error(domain):
     from rasa.shared.core.domain import Domain
     from structlog.testing import capture_logs
 
-    from components.organisation_nlg import OrganisationNLG
+    from organisation.nlg import OrganisationNLG
 
     nlg = OrganisationNLG(None, Domain.from_dict(domain))
     with_buttons = [
@@ -103,7 +103,7 @@ def test_the_handoff_says_one_true_thing_in_and_outside_opening_hours(domain, ut
 
     from rasa.shared.core.domain import Domain
 
-    from components.organisation_nlg import OrganisationNLG
+    from organisation.nlg import OrganisationNLG
 
     nlg = OrganisationNLG(None, Domain.from_dict(domain))
     nlg.clock = lambda: utc_time

@@ -49,7 +49,7 @@ def test_every_configured_channel_cleans_user_text():
         assert channel.startswith("channels."), f"{channel} bypasses channels/user_text.py"
         module_name, class_name = channel.rsplit(".", 1)
         channel_class = getattr(importlib.import_module(module_name), class_name)
-        # The cleaning may sit in a base class of the package (channels/whatsapp.py).
+        # The cleaning may sit in a base class of the package (channels/whatsapp/base.py).
         sources = [
             inspect.getsource(inspect.getmodule(base))
             for base in channel_class.__mro__

@@ -12,16 +12,16 @@ import aiohttp
 import pytest
 from twilio.request_validator import RequestValidator
 
-from channels import contacts as contacts_module
-from channels.contacts import ContactBook
-from channels.formatting import chosen_payload, numbered_choices, shorten, split_text
-from channels.meta_whatsapp import button_messages, parse_messages, text_messages
-from channels.meta_whatsapp import is_signed as meta_is_signed
-from channels.outbound import DeliveryError, RetryPolicy, post
 from channels.pseudonyms import InvalidNumber, normalise_number, pseudonym, secret_from_env
-from channels.twilio_whatsapp import is_signed as twilio_is_signed
-from channels.twilio_whatsapp import parse_form, parse_message, signature
-from channels.whatsapp import MalformedRequest
+from channels.whatsapp import contacts as contacts_module
+from channels.whatsapp.base import MalformedRequest
+from channels.whatsapp.contacts import ContactBook
+from channels.whatsapp.formatting import chosen_payload, numbered_choices, shorten, split_text
+from channels.whatsapp.meta import button_messages, parse_messages, text_messages
+from channels.whatsapp.meta import is_signed as meta_is_signed
+from channels.whatsapp.outbound import DeliveryError, RetryPolicy, post
+from channels.whatsapp.twilio import is_signed as twilio_is_signed
+from channels.whatsapp.twilio import parse_form, parse_message, signature
 from tests.fake_provider import (
     META_PHONE_ID,
     TWILIO_SID,

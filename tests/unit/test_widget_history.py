@@ -1,4 +1,4 @@
-"""What the widget shows of a stored conversation (channels/widget_history.py)."""
+"""What the widget shows of a stored conversation (channels/widget/history.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from channels.widget_history import history, tracker_handoff_state
+from channels.widget.history import history, tracker_handoff_state
 from contracts.handoff import widget_state
 
 MENU = [

@@ -1,4 +1,4 @@
-"""The widget's output channel (channels/socketio.py), as Rasa's processor calls it."""
+"""The widget's output channel (channels/widget/socketio.py), as Rasa's processor calls it."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 
 from rasa.shared.core.events import BotUttered
 
-from channels.socketio import WidgetOutput
+from channels.widget.socketio import WidgetOutput
 
 MENU = [{"title": "Métastases", "payload": '/choose_topic{"topic": "metastases"}'}]
 

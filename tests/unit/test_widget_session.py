@@ -1,10 +1,10 @@
-"""Session tokens of the website widget (channels/widget_session.py)."""
+"""Session tokens of the website widget (channels/widget/session.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from channels.widget_session import SessionTokens, new_session_id
+from channels.widget.session import SessionTokens, new_session_id
 
 SECRET = "s" * 40
 DAY = 86400

@@ -1,6 +1,6 @@
 """Serves the website widget's files, and the demo page, from the Rasa server itself.
 
-Registered by the widget's channel (channels/socketio.py). Routes, at the server's root:
+Registered by the widget's channel (channels/widget/socketio.py). Routes, at the server's root:
   /widget/widget.js, /widget/widget.css    the widget (widget/)
   /widget/socket.io.esm.min.js             the socket.io client, from widget/node_modules (npm ci)
   /widget/demo.css                         the demo page's own styles
@@ -16,7 +16,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-WIDGET_DIR = Path(__file__).resolve().parent.parent / "widget"
+WIDGET_DIR = Path(__file__).resolve().parents[2] / "widget"
 SOCKETIO_CLIENT = WIDGET_DIR / "node_modules" / "socket.io-client" / "dist" / "socket.io.esm.min.js"
 ASSETS = {
     "widget.js": (WIDGET_DIR / "widget.js", "text/javascript; charset=utf-8"),
@@ -43,7 +43,7 @@ DEMO_HEADERS = {
 
 
 def assets_blueprint(demo_page: bool) -> Blueprint:
-    """The routes above, mounted at the server's root by channels/socketio.py."""
+    """The routes above, mounted at the server's root by channels/widget/socketio.py."""
     missing = [str(path) for path, _ in ASSETS.values() if not path.is_file()]
     if missing:
         raise FileNotFoundError(f"widget files missing (run `make install`): {missing}")

@@ -3,7 +3,7 @@
 Its order lives here, in one place, for both: 503 when the channel is not configured, 413
 for a huge body, 403 unless the provider's signature is valid (nothing is stored or passed
 on before that), 400 for a malformed message. Then, per message: remember the number under
-its pseudonym (channels/contacts.py), drop a message id already seen, answer the provider
+its pseudonym (channels/whatsapp/contacts.py), drop a message id already seen, answer the provider
 at once and queue the message in its conversation (channels/flow_control.py: one at a time,
 in order; too many at once from one number are refused, and the sender is told so at most
 once a minute). The queue's task maps a typed "1", "2"… to the last buttons, cleans the text
@@ -29,14 +29,14 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels import contacts
-from channels.contacts import ContactBook
 from channels.flow_control import FlowControl, RateLimiter
-from channels.formatting import chosen_payload
-from channels.outbound import PseudonymousOutput
 from channels.pseudonyms import SECRET_ENV, pseudonym, secret_from_env
 from channels.replies import replies
 from channels.user_text import REFUSALS, clean_user_text, is_too_long
+from channels.whatsapp import contacts
+from channels.whatsapp.contacts import ContactBook
+from channels.whatsapp.formatting import chosen_payload
+from channels.whatsapp.outbound import PseudonymousOutput
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 from rasa.utils.endpoints import EndpointConfig
 
-from components.organisation import organisation
+from organisation.settings import organisation
 
 
 class OrganisationNLG(TemplatedNaturalLanguageGenerator):

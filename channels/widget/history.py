@@ -1,6 +1,6 @@
 """What the website widget shows of a stored conversation: its messages and who answers.
 
-Messages use the shape the widget receives live (channels/socketio.py):
+Messages use the shape the widget receives live (channels/widget/socketio.py):
 `{"sender": "user" | "bot", "text": ..., "quick_replies": [{"title", "payload"}], "author"}`.
 """
 

@@ -23,10 +23,10 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.formatting import numbered_choices, split_text
-from channels.outbound import PseudonymousOutput, post
 from channels.pseudonyms import InvalidNumber, normalise_number
-from channels.whatsapp import Incoming, MalformedRequest, WhatsAppInput
+from channels.whatsapp.base import Incoming, MalformedRequest, WhatsAppInput
+from channels.whatsapp.formatting import numbered_choices, split_text
+from channels.whatsapp.outbound import PseudonymousOutput, post
 
 logger = logging.getLogger(__name__)
 

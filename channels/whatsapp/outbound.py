@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp
 from rasa.core.channels.channel import OutputChannel
 
-from channels.contacts import ContactBook
+from channels.whatsapp.contacts import ContactBook
 
 logger = logging.getLogger(__name__)
 

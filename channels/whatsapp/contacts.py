@@ -9,8 +9,8 @@ a shared PostgreSQL database when several Rasa instances run):
 - `delivery_failures`: replies that could not be delivered (pseudonym, never the number),
   counted by the channels' health routes.
 
-Erasure and retention: `python -m channels.contacts erase +33612345678` (or a pseudonym),
-`python -m channels.contacts purge --days 90`.
+Erasure and retention: `python -m channels.whatsapp.contacts erase +33612345678` (or a pseudonym),
+`python -m channels.whatsapp.contacts purge --days 90`.
 """
 
 from __future__ import annotations

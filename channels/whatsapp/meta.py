@@ -22,16 +22,16 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.formatting import (
+from channels.pseudonyms import InvalidNumber, normalise_number
+from channels.whatsapp.base import Incoming, MalformedRequest, WhatsAppInput
+from channels.whatsapp.formatting import (
     button_payload,
     numbered_choices,
     replies,
     shorten,
     split_text,
 )
-from channels.outbound import PseudonymousOutput, post
-from channels.pseudonyms import InvalidNumber, normalise_number
-from channels.whatsapp import Incoming, MalformedRequest, WhatsAppInput
+from channels.whatsapp.outbound import PseudonymousOutput, post
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """socket.io channel of the website widget, replacing Rasa's SocketIOInput.
 
 What it changes from Rasa 3.6's channel (see /shared/rasa-3.6-pitfalls.md):
-- the server issues the session id (channels/widget_session.py); a client comes back to its
+- the server issues the session id (channels/widget/session.py); a client comes back to its
   conversation with a signed token and can never pick an id, nor send into another session;
 - `enter_room` is awaited when it is a coroutine (python-socketio >= 5.10), so replies arrive;
 - a connection must come from a page of an allowed site (WIDGET_ALLOWED_ORIGINS; Rasa switches
@@ -43,14 +43,14 @@ from socketio import AsyncRedisManager, AsyncServer
 from channels.flow_control import REFUSED, FlowControl, RateLimiter
 from channels.replies import replies
 from channels.user_text import MAX_MESSAGE_CHARS, REFUSALS, clean_user_text, is_too_long
-from channels.widget_assets import assets_blueprint
-from channels.widget_history import (
+from channels.widget.assets import assets_blueprint
+from channels.widget.history import (
     STAFF,
     bot_messages,
     history,
     tracker_handoff_state,
 )
-from channels.widget_session import SessionTokens, new_session_id
+from channels.widget.session import SessionTokens, new_session_id
 
 logger = logging.getLogger(__name__)
 
@@ -153,7 +153,8 @@ class WidgetSocketBlueprint(SocketBlueprint):
 
 
 class SecureSocketIOInput(InputChannel):
-    """The widget's socket.io channel (credentials.yml: channels.socketio.SecureSocketIOInput)."""
+    """The widget's socket.io channel (credentials.yml:
+    channels.widget.socketio.SecureSocketIOInput)."""
 
     @classmethod
     def name(cls) -> str:
