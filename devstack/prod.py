@@ -407,10 +407,3 @@ def main() -> None:
         print("Ctrl-C pour arrêter.")
         while True:
             time.sleep(3600)
-
-
-if __name__ == "__main__":
-    try:
-        main()
-    except KeyboardInterrupt:
-        print("\nArrêt.")

@@ -3,4 +3,7 @@
 from devstack.prod import main
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        print("\nArrêt.")
