@@ -35,10 +35,15 @@ def quiet_rasa() -> None:
 
 async def load(model: Path = DEFAULT_MODEL) -> Any:
     """The assistant as scripts/rasa_server.py serves it (no TensorFlow), without channels."""
-    from scripts.rasa_cli import defer_tensorflow, serve_without_training_graph
+    from scripts.rasa_cli import (
+        defer_tensorflow,
+        run_graph_in_order,
+        serve_without_training_graph,
+    )
 
     defer_tensorflow()
     serve_without_training_graph()
+    run_graph_in_order()
     from rasa.core.agent import load_agent
     from rasa.core.utils import AvailableEndpoints
 

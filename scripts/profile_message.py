@@ -48,10 +48,15 @@ async def parse_only(agent, texts: list[str]) -> float:
 
 
 def main() -> None:
-    from scripts.rasa_cli import defer_tensorflow, serve_without_training_graph
+    from scripts.rasa_cli import (
+        defer_tensorflow,
+        run_graph_in_order,
+        serve_without_training_graph,
+    )
 
     defer_tensorflow()  # as scripts/rasa_server.py serves
     serve_without_training_graph()
+    run_graph_in_order()
     from rasa.core.agent import Agent
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.core.utils import AvailableEndpoints

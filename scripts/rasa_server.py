@@ -21,7 +21,11 @@ import stat
 import sys
 from pathlib import Path
 
-from scripts.rasa_cli import defer_tensorflow, serve_without_training_graph
+from scripts.rasa_cli import (
+    defer_tensorflow,
+    run_graph_in_order,
+    serve_without_training_graph,
+)
 
 TOKEN_ENV = "RASA_API_TOKEN"
 TOKEN_FILE_ENV = "RASA_API_TOKEN_FILE"
@@ -54,6 +58,7 @@ def main() -> None:
     sys.argv = rasa_arguments(sys.argv[1:], token)
     defer_tensorflow()
     serve_without_training_graph()
+    run_graph_in_order()
     from stores.tracker_store import refuse_memory_fallback  # imports Rasa: after the above
 
     refuse_memory_fallback()
