@@ -107,7 +107,7 @@ FULL = Settings(warmup=20, messages=300, users=(50, 200), run_time_s=60, think_s
 QUICK = Settings(warmup=5, messages=30, users=(10, 20), run_time_s=15, think_s=(1.0, 3.0))
 # The whole machine's saturation: conversations are added until the p99 passes this.
 SATURATION_P99_MS = 300
-SATURATION_STEPS = (300, 400, 500, 600, 800)
+SATURATION_STEPS = (250, 300, 400, 500, 600, 800)  # 250: 200 to 300 is too coarse a step
 
 
 # --- conversations --------------------------------------------------------------------------
