@@ -173,15 +173,23 @@ def rss_mb(pid: int) -> float:
         current = todo.pop()
         with contextlib.suppress(OSError):
             status = Path(f"/proc/{current}/status").read_text()
-            total_kb += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+            total_kb += status_kb(status, "VmRSS")
         todo += children.get(current, [])
     return round(total_kb / 1024, 1)
+
+
+def status_kb(status: str, field: str) -> int:
+    """A `<field>: <n> kB` line of /proc/<pid>/status or /proc/meminfo."""
+    found = re.search(rf"{field}:\s+(\d+)", status)
+    if found is None:
+        raise ValueError(f"no {field} in /proc")
+    return int(found.group(1))
 
 
 def peak_rss_mb(pid: int) -> float:
     """The process's highest resident memory so far (VmHWM), in MB."""
     status = Path(f"/proc/{pid}/status").read_text()
-    return round(int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024, 1)
+    return round(status_kb(status, "VmHWM") / 1024, 1)
 
 
 def percentiles(values_ms: list[float]) -> dict[str, float]:
@@ -192,7 +200,7 @@ def percentiles(values_ms: list[float]) -> dict[str, float]:
 def machine() -> dict:
     cpuinfo = Path("/proc/cpuinfo").read_text()
     model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
-    memory_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+    memory_kb = status_kb(Path("/proc/meminfo").read_text(), "MemTotal")
     return {
         "cpu": model.group(1) if model else platform.processor(),
         "cores": os.cpu_count(),
@@ -383,7 +391,7 @@ def target_checks(result: dict, quick: bool) -> list[dict]:
     throughput with p99 <= SATURATION_P99_MS, the Rasa process for memory. `met` is None
     when not measured."""
     machine_runs = [run for run in result.get("load", []) if run["instances"] > 1]
-    at_200 = next((run for run in machine_runs if run["users"] == 200), {})
+    at_200: dict = next((run for run in machine_runs if run["users"] == 200), {})
     served = [
         r["messages_per_s"] for r in machine_runs if (r["p99_ms"] or 1e9) <= SATURATION_P99_MS
     ]

@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, ViewportSize, expect, sync_playwright
 
 from devstack.stack import (
     CONSOLE_SECRET_ENV,
@@ -42,7 +42,7 @@ DOCS = PROJECT / "docs"
 QUEUE_PNG = DOCS / "console-queue.png"
 TRANSCRIPT_PNG = DOCS / "console-transcript.png"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
-VIEWPORT = {"width": 1280, "height": 800}
+VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 STAFF = "claire.martin"
 TIMEOUT_MS = 60_000
 

@@ -74,7 +74,7 @@ def main() -> None:
     whole_ms = 1000 * asyncio.run(run(agent, texts)) / len(texts)
     profiler.disable()
     stats = pstats.Stats(profiler).sort_stats("cumulative")
-    slowest = sorted(stats.stats.items(), key=lambda item: -item[1][3])[:TOP]
+    slowest = sorted(stats.stats.items(), key=lambda item: -item[1][3])[:TOP]  # type: ignore[attr-defined]  # pstats keeps its table undeclared
     top = [
         {"function": f"{Path(path).name}:{line} {name}", "ms": round(1000 * v[3] / len(texts), 1)}
         for (path, line, name), v in slowest

@@ -13,6 +13,7 @@ import resource
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from devstack.stack import DEFAULT_MODEL
 
@@ -27,7 +28,7 @@ def rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def stage(name: str, step: Callable[[], object], rows: list[dict]) -> object:
+def stage(name: str, step: Callable[[], Any], rows: list[dict]) -> Any:
     started = time.perf_counter()
     result = step()
     rows.append({"stage": name, "seconds": round(time.perf_counter() - started, 2),
