@@ -186,7 +186,8 @@ class RedFlagRules:
             self.is_past_event(message) or self.is_general_question(message)
         ):
             return None
-        if intent == "clinical_question" and self.is_past_event(message) and "?" not in text:
+        asks = "?" in (whole if whole is not None else text)
+        if intent == "clinical_question" and self.is_past_event(message) and not asks:
             return None  # « j'ai eu une phlébite en 2016, soignée : tout va bien » asks nothing
         for pattern in self.evidence.get(intent, ()):
             if self._applies(pattern, normalised, negatable=True):

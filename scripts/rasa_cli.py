@@ -75,11 +75,11 @@ def run_graph_in_order() -> None:
 
     if getattr(DaskGraphRunner.run, "in_order", False):
         return
-    plans: dict[tuple[int, tuple[str, ...]], list[tuple[str, tuple[str, ...]]]] = {}
 
     def plan(runner: DaskGraphRunner, targets: tuple[str, ...]) -> list:
-        key = (id(runner), targets)
-        if key not in plans:
+        # Kept on the runner: a model loaded later gets its own runner, hence its own plans.
+        plans = runner.__dict__.setdefault("_plans_in_order", {})
+        if targets not in plans:
             nodes = runner._graph_schema.nodes
             order: list[tuple[str, tuple[str, ...]]] = []
             seen: set[str] = set()
@@ -95,8 +95,8 @@ def run_graph_in_order() -> None:
 
             for target in targets:
                 visit(target)
-            plans[key] = order
-        return plans[key]
+            plans[targets] = order
+        return plans[targets]
 
     def run(self: DaskGraphRunner, inputs: dict | None = None, targets: list | None = None):  # noqa: ANN202
         run_targets = tuple(targets if targets else self._graph_schema.target_names)

@@ -287,3 +287,10 @@ def test_everyday_messages_match_no_pattern(rules, text):
 def test_a_state_negation_is_not_a_negated_symptom_after_a_comma(rules):
     assert category(rules, "je ne suis pas en détresse respiratoire") is None
     assert category(rules, "ça ne va pas, en détresse respiratoire depuis ce matin") == "emergency"
+
+
+def test_a_past_event_followed_by_a_question_still_asks(rules):
+    sentence = "J'ai eu des douleurs en 2016."
+    message = sentence + " Est-ce que ça peut revenir ?"
+    assert rules.evidence_for("clinical_question", sentence, message) is not None
+    assert rules.evidence_for("clinical_question", sentence, sentence) is None
